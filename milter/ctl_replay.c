@@ -1,0 +1,497 @@
+/*
+ * ctl_replay.c -- subgatectl replay: what a policy would have done
+ *
+ * DESCRIPTION
+ *	"subgatectl replay --policy FILE [--json] [--decisions OUT.jsonl]
+ *	LOG...": every "pending" record of the logs is taken as its
+ *	confirmation leaving at the record's own time, and judged by the same
+ *	engine the milter uses (policy/decide.c). A deferred confirmation is
+ *	retried as Mailman 2.1 retries a 4xx: every REPLAY_RETRY_WAIT_S, until
+ *	it is delivered or REPLAY_RETRY_PERIOD_S has passed (then "expired").
+ *	Retries are interleaved with the log in time order.
+ *
+ *	Outcomes: delivered (with its delay), held, rejected, discarded,
+ *	expired. --decisions writes one JSON object per pending record, in
+ *	log order, as soon as it and every record before it are settled.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "decide.h"
+#include "jsonw.h"
+#include "origin.h"
+#include "tally.h"
+
+#define REPLAY_RETRY_WAIT_S 3600          /* Mailman DELIVERY_RETRY_WAIT */
+#define REPLAY_RETRY_PERIOD_S (5 * 86400) /* DELIVERY_RETRY_PERIOD */
+#define REPLAY_TOP_TRIPPED 20
+#define REPLAY_RULE_TEXT 600
+
+enum outcome {
+	OUT_PENDING = 0, OUT_DELIVERED, OUT_HELD, OUT_REJECTED,
+	OUT_DISCARDED, OUT_EXPIRED
+};
+#define OUT_COUNT 6
+static const char *const outcome_names[OUT_COUNT] = { "pending",
+	"delivered", "held", "rejected", "discarded", "expired" };
+
+/* One confirmation, from its log record until it is written out. */
+struct conf_rec {
+	uint64_t line;
+	int64_t t0;            /* the request */
+	int64_t t_done;        /* when settled */
+	int64_t t_next;        /* next retry */
+	enum outcome outcome;
+	const struct policy_rule *rule;
+	uint16_t listlen, addrlen, remotelen, domoff;
+	char data[];           /* list NUL addr NUL remote NUL */
+};
+
+struct replay {
+	const struct conf *conf;
+	struct policy *pol;
+	struct decider *dec;
+	FILE *out;             /* --decisions, or NULL */
+	/* Log-order queue of records not yet written. */
+	struct conf_rec **q;
+	size_t qhead, qlen, qcap;
+	/* Retry heap, ordered by (t_next, line). */
+	struct conf_rec **heap;
+	size_t hlen, hcap;
+	uint64_t outcomes[OUT_COUNT];
+	uint64_t confirmations, delivered_late, decisions;
+	struct tally *tripped;
+	size_t peak_keys, peak_bytes;
+	int oom;
+};
+
+/* rec_list / rec_addr / rec_remote - the strings of a record */
+static const char *
+rec_list(const struct conf_rec *c)
+{
+	return c->data;
+}
+
+static const char *
+rec_addr(const struct conf_rec *c)
+{
+	return c->data + c->listlen + 1;
+}
+
+static const char *
+rec_remote(const struct conf_rec *c)
+{
+	return c->data + c->listlen + 1 + c->addrlen + 1;
+}
+
+/* heap_less - retry order */
+static int
+heap_less(const struct conf_rec *a, const struct conf_rec *b)
+{
+	return a->t_next < b->t_next ||
+	    (a->t_next == b->t_next && a->line < b->line);
+}
+
+/* heap_push - schedule a retry */
+static int
+heap_push(struct replay *rp, struct conf_rec *c)
+{
+	size_t i;
+
+	if (rp->hlen == rp->hcap) {
+		size_t ncap = rp->hcap ? rp->hcap * 2 : 1024;
+		struct conf_rec **nh = realloc(rp->heap, ncap * sizeof(*nh));
+
+		if (nh == NULL)
+			return -1;
+		rp->heap = nh;
+		rp->hcap = ncap;
+	}
+	i = rp->hlen++;
+	while (i > 0 && heap_less(c, rp->heap[(i - 1) / 2])) {
+		rp->heap[i] = rp->heap[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	rp->heap[i] = c;
+	return 0;
+}
+
+/* heap_pop - the earliest retry */
+static struct conf_rec *
+heap_pop(struct replay *rp)
+{
+	struct conf_rec *top = rp->heap[0], *last = rp->heap[--rp->hlen];
+	size_t i = 0, child;
+
+	while ((child = 2 * i + 1) < rp->hlen) {
+		if (child + 1 < rp->hlen &&
+		    heap_less(rp->heap[child + 1], rp->heap[child]))
+			child++;
+		if (!heap_less(rp->heap[child], last))
+			break;
+		rp->heap[i] = rp->heap[child];
+		i = child;
+	}
+	if (rp->hlen > 0)
+		rp->heap[i] = last;
+	return top;
+}
+
+/* write_decision - one line of --decisions */
+static void
+write_decision(struct replay *rp, const struct conf_rec *c)
+{
+	struct origin o;
+	char ip[ORIGIN_KEY_MAX + 8], rule[REPLAY_RULE_TEXT];
+	FILE *f = rp->out;
+
+	origin_from_remote(&rp->conf->origin, rec_remote(c), c->remotelen, &o);
+	if (o.kind == ORIGIN_IP)
+		addr_format(&o.ip, ip, sizeof(ip));
+	else if (origin_key_format(o.ipkey, o.ipkey_len, ip, sizeof(ip)) == 0)
+		ip[0] = '\0';
+	rule[0] = '\0';
+	if (c->rule != NULL)
+		policy_rule_format(c->rule, rule, sizeof(rule));
+	fprintf(f, "{\"line\":%llu,\"time\":%lld,\"list\":",
+	    (unsigned long long)c->line, (long long)c->t0);
+	jsonw_str(f, rec_list(c), c->listlen);
+	fputs(",\"addr\":", f);
+	jsonw_str(f, rec_addr(c), c->addrlen);
+	fputs(",\"ip\":", f);
+	jsonw_cstr(f, ip);
+	fprintf(f, ",\"outcome\":\"%s\",\"delay_s\":%lld,\"rule\":",
+	    outcome_names[c->outcome],
+	    c->outcome == OUT_DELIVERED ? (long long)(c->t_done - c->t0) : 0LL);
+	jsonw_cstr(f, rule);
+	fputs("}\n", f);
+}
+
+/* flush_queue - write and free every settled record at the queue head */
+static void
+flush_queue(struct replay *rp)
+{
+	while (rp->qlen > 0) {
+		struct conf_rec *c = rp->q[rp->qhead];
+
+		if (c->outcome == OUT_PENDING)
+			break;
+		if (rp->out != NULL)
+			write_decision(rp, c);
+		free(c);
+		rp->qhead = (rp->qhead + 1) % rp->qcap;
+		rp->qlen--;
+	}
+}
+
+/* queue_push - append a record in log order */
+static int
+queue_push(struct replay *rp, struct conf_rec *c)
+{
+	if (rp->qlen == rp->qcap) {
+		size_t ncap = rp->qcap ? rp->qcap * 2 : 4096, i;
+		struct conf_rec **nq = malloc(ncap * sizeof(*nq));
+
+		if (nq == NULL)
+			return -1;
+		for (i = 0; i < rp->qlen; i++)
+			nq[i] = rp->q[(rp->qhead + i) % rp->qcap];
+		free(rp->q);
+		rp->q = nq;
+		rp->qhead = 0;
+		rp->qcap = ncap;
+	}
+	rp->q[(rp->qhead + rp->qlen) % rp->qcap] = c;
+	rp->qlen++;
+	return 0;
+}
+
+/* note_tripped - count the limits that tripped, per rule and key */
+static void
+note_tripped(struct replay *rp, const struct decision *dn)
+{
+	char buf[REPLAY_RULE_TEXT + DECIDE_KEY_TEXT + 2];
+	size_t i, n, k;
+
+	for (i = 0; i < dn->nlimits && i < DECIDE_MAX_LIMITS; i++) {
+		if (!dn->limits[i].tripped)
+			continue;
+		n = policy_rule_format(dn->limits[i].rule, buf, REPLAY_RULE_TEXT);
+		buf[n] = '\0';
+		k = strlen(dn->limits[i].key);
+		memcpy(buf + n + 1, dn->limits[i].key, k);
+		if (tally_add(rp->tripped, buf, n + 1 + k, 1) != 0)
+			rp->oom = 1;
+	}
+}
+
+/* sample_memory - remember the counter table's peak */
+static void
+sample_memory(struct replay *rp)
+{
+	struct decide_stats s;
+
+	decide_stats(rp->dec, &s);
+	if (s.keys.total_keys > rp->peak_keys) {
+		rp->peak_keys = s.keys.total_keys;
+		rp->peak_bytes = s.keys.bytes;
+	}
+}
+
+/* judge - one decision for <c> at <now>; settles it or schedules a retry */
+static void
+judge(struct replay *rp, struct conf_rec *c, int64_t now)
+{
+	struct decision dn;
+	struct origin o;
+	struct decide_req req;
+	uint64_t id = c->line;
+
+	origin_from_remote(&rp->conf->origin, rec_remote(c), c->remotelen, &o);
+	req.list = rec_list(c);
+	req.domain = rec_addr(c) + c->domoff;
+	req.origin = &o;
+	req.id = &id;
+	req.idlen = sizeof(id);
+	if (decide(rp->dec, rp->pol, &req, (uint64_t)now * 1000, &dn) != 0)
+		rp->oom = 1;
+	if ((++rp->decisions & 255) == 0) {
+		decide_expire(rp->dec, rp->pol, (uint64_t)now * 1000, 64);
+		if ((rp->decisions & 4095) == 0)
+			sample_memory(rp);
+	}
+	note_tripped(rp, &dn);
+	c->rule = dn.rule;
+	c->t_done = now;
+	switch (dn.action) {
+	case ACT_ACCEPT:
+		c->outcome = OUT_DELIVERED;
+		if (now > c->t0)
+			rp->delivered_late++;
+		break;
+	case ACT_DEFER:
+		if (now + REPLAY_RETRY_WAIT_S > c->t0 + REPLAY_RETRY_PERIOD_S) {
+			c->outcome = OUT_EXPIRED;
+			break;
+		}
+		c->t_next = now + REPLAY_RETRY_WAIT_S;
+		if (heap_push(rp, c) == 0)
+			return;
+		rp->oom = 1;
+		c->outcome = OUT_EXPIRED;
+		break;
+	case ACT_HOLD:
+		c->outcome = OUT_HELD;
+		break;
+	case ACT_REJECT:
+		c->outcome = OUT_REJECTED;
+		break;
+	case ACT_DISCARD:
+		c->outcome = OUT_DISCARDED;
+		break;
+	}
+	rp->outcomes[c->outcome]++;
+}
+
+/* run_retries - every retry due at or before <now> */
+static void
+run_retries(struct replay *rp, int64_t now)
+{
+	while (rp->hlen > 0 && rp->heap[0]->t_next <= now) {
+		struct conf_rec *c = heap_pop(rp);
+
+		judge(rp, c, c->t_next);
+	}
+}
+
+/* replay_record - one log record */
+static int
+replay_record(const struct logev *ev, uint64_t lineno, void *arg)
+{
+	struct replay *rp = arg;
+	size_t ll = strlen(ev->list), al = strlen(ev->addr);
+	size_t rl = ev->remote.len > 1024 ? 1024 : ev->remote.len;
+	const char *at = strrchr(ev->addr, '@');
+	struct conf_rec *c;
+
+	if (ev->kind != LOGEV_PENDING)
+		return 0;
+	run_retries(rp, ev->time);
+	if ((c = malloc(sizeof(*c) + ll + al + rl + 3)) == NULL) {
+		rp->oom = 1;
+		return 1;
+	}
+	memset(c, 0, sizeof(*c));
+	c->line = lineno;
+	c->t0 = ev->time;
+	c->listlen = (uint16_t)ll;
+	c->addrlen = (uint16_t)al;
+	c->remotelen = (uint16_t)rl;
+	c->domoff = (uint16_t)(at != NULL ? (size_t)(at - ev->addr) + 1 : al);
+	memcpy(c->data, ev->list, ll + 1);
+	memcpy(c->data + ll + 1, ev->addr, al + 1);
+	memcpy(c->data + ll + 1 + al + 1, ev->remote.p, rl);
+	c->data[ll + 1 + al + 1 + rl] = '\0';
+	if (queue_push(rp, c) != 0) {
+		free(c);
+		rp->oom = 1;
+		return 1;
+	}
+	rp->confirmations++;
+	judge(rp, c, ev->time);
+	flush_queue(rp);
+	return rp->oom;
+}
+
+/* print_summary - the result, as JSON or text */
+static void
+print_summary(struct replay *rp, const struct ctl_input_stats *st, int json)
+{
+	struct tally_item top[REPLAY_TOP_TRIPPED];
+	size_t n = tally_top(rp->tripped, top, REPLAY_TOP_TRIPPED), i;
+	double bpk = rp->peak_keys ? (double)rp->peak_bytes / rp->peak_keys : 0;
+
+	if (json) {
+		printf("{\"confirmations\":%llu,\"outcomes\":{",
+		    (unsigned long long)rp->confirmations);
+		for (i = 1; i < OUT_COUNT; i++)
+			printf("%s\"%s\":%llu", i > 1 ? "," : "",
+			    outcome_names[i],
+			    (unsigned long long)rp->outcomes[i]);
+		printf("},\"delivered_late\":%llu,\"lines\":%llu,"
+		       "\"errors\":%llu,\"tripped\":[",
+		    (unsigned long long)rp->delivered_late,
+		    (unsigned long long)st->lines,
+		    (unsigned long long)st->errors);
+		for (i = 0; i < n; i++) {
+			size_t rl = strlen((const char *)top[i].key);
+
+			printf("%s{\"rule\":", i ? "," : "");
+			jsonw_str(stdout, (const char *)top[i].key, rl);
+			printf(",\"key\":");
+			jsonw_str(stdout, (const char *)top[i].key + rl + 1,
+			    top[i].len - rl - 1);
+			printf(",\"count\":%llu}",
+			    (unsigned long long)top[i].count);
+		}
+		printf("],\"memory\":{\"keys\":%zu,\"bytes\":%zu,"
+		       "\"bytes_per_key\":%.1f}}\n",
+		    rp->peak_keys, rp->peak_bytes, bpk);
+		return;
+	}
+	printf("confirmations %llu (lines %llu, unparsable %llu)\n",
+	    (unsigned long long)rp->confirmations,
+	    (unsigned long long)st->lines, (unsigned long long)st->errors);
+	for (i = 1; i < OUT_COUNT; i++)
+		printf("  %-10s %llu\n", outcome_names[i],
+		    (unsigned long long)rp->outcomes[i]);
+	printf("  (delivered after a delay: %llu)\n",
+	    (unsigned long long)rp->delivered_late);
+	if (n > 0)
+		printf("\nlimits that tripped (confirmations, rule, key):\n");
+	for (i = 0; i < n; i++) {
+		const char *rule = (const char *)top[i].key;
+		size_t rl = strlen(rule), j;
+		char key[DECIDE_KEY_TEXT];
+		size_t kl = top[i].len - rl - 1;
+
+		kl = kl < sizeof(key) - 1 ? kl : sizeof(key) - 1;
+		memcpy(key, rule + rl + 1, kl);
+		key[kl] = '\0';
+		for (j = 0; j < kl; j++)
+			if ((unsigned char)key[j] < 0x20)
+				key[j] = '?';
+		printf("%8llu  %-40s %s\n", (unsigned long long)top[i].count,
+		    rule, key);
+	}
+	printf("\ncounters: peak %zu keys, %zu bytes (%.1f bytes per key)\n",
+	    rp->peak_keys, rp->peak_bytes, bpk);
+}
+
+int
+ctl_replay(int argc, char **argv, const struct conf *conf)
+{
+	static const struct option longopts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "decisions", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *policy_path = NULL, *dpath = NULL;
+	struct decide_conf dc;
+	struct ctl_input_stats st;
+	struct replay rp;
+	int ch, json = 0, status = 0;
+
+	memset(&rp, 0, sizeof(rp));
+	rp.conf = conf;
+	while ((ch = getopt_long(argc, argv, "+p:d:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'p':
+			policy_path = optarg;
+			break;
+		case 'd':
+			dpath = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (policy_path == NULL || optind >= argc)
+		goto usage;
+	if ((rp.pol = ctl_load_policy(policy_path, &status)) == NULL)
+		return status;
+	decide_conf_init(&dc);
+	dc.max_keys = (size_t)conf->max_keys;
+	if ((rp.dec = decide_new(&dc)) == NULL ||
+	    (rp.tripped = tally_new()) == NULL) {
+		fprintf(stderr, "replay: out of memory\n");
+		status = CTL_EXIT_USAGE;
+		goto out;
+	}
+	if (dpath != NULL && (rp.out = fopen(dpath, "w")) == NULL) {
+		perror(dpath);
+		status = CTL_EXIT_USAGE;
+		goto out;
+	}
+	status = ctl_read_logs(argv + optind, argc - optind, replay_record,
+	    &rp, &st);
+	if (status == 0) {
+		run_retries(&rp, INT64_MAX);
+		flush_queue(&rp);
+		sample_memory(&rp);
+		if (rp.oom) {
+			fprintf(stderr, "replay: out of memory\n");
+			status = CTL_EXIT_USAGE;
+		} else {
+			print_summary(&rp, &st, json);
+		}
+	}
+	if (rp.out != NULL && fclose(rp.out) != 0) {
+		perror(dpath);
+		status = CTL_EXIT_USAGE;
+	}
+	rp.out = NULL;
+out:
+	while (rp.qlen > 0) {
+		free(rp.q[rp.qhead]);
+		rp.qhead = (rp.qhead + 1) % rp.qcap;
+		rp.qlen--;
+	}
+	free(rp.q);
+	free(rp.heap);
+	tally_free(rp.tripped);
+	decide_free(rp.dec);
+	policy_free(rp.pol);
+	return status;
+usage:
+	fprintf(stderr, "usage: subgatectl replay --policy FILE [--json] "
+			"[--decisions OUT.jsonl] LOG...\n");
+	return CTL_EXIT_USAGE;
+}

@@ -1,0 +1,134 @@
+/*
+ * ctab.h -- bounded table of per-key event times (sliding-window counters)
+ *
+ * DESCRIPTION
+ *	One entry per (scope, key): the times, in whole seconds, of the most
+ *	recent events of that key, oldest first, plus an optional ban. Counting
+ *	the events newer than now - W is exact as long as the entry keeps at
+ *	least N + 1 times for every limit N/W it serves: the caller says how
+ *	many to keep and for how long when it adds an event, so an entry only
+ *	grows as far as its busiest limit needs (a key seen once costs one
+ *	time stamp).
+ *
+ *	Bounded: at most <max_keys> entries. When full, adding a key first
+ *	evicts the least recently used one (counted in ctab_stats.evicted).
+ *	Idle entries go through ctab_expire(), which the owner calls with a
+ *	work budget from a periodic timer (lazy + active expiry, as Redis).
+ *
+ *	Keys are hashed with a caller-chosen seed so that attacker-chosen keys
+ *	(addresses, domains) cannot be crafted to collide.
+ *
+ *	Pure: allocation only, no clock (now_s is an argument), no locking:
+ *	callers serialise access to one table.
+ * DIAGNOSTICS
+ *	Functions that allocate return NULL or -1 on allocation failure and
+ *	leave the table as it was.
+ * LIMITS
+ *	Keys are at most CTAB_KEY_MAX bytes. Times are uint32 seconds (until
+ *	2106). Events at the same second are kept as separate events.
+ */
+#ifndef SUBGATE_CTAB_H
+#define SUBGATE_CTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CTAB_KEY_MAX 255
+#define CTAB_SCOPES 8
+
+struct ctab;
+
+struct ctab_entry {
+	struct ctab_entry *hnext; /* hash chain */
+	struct ctab_entry *lprev; /* LRU list; head is the most recent */
+	struct ctab_entry *lnext;
+	uint32_t last_s;          /* last time an event was added or touched */
+	uint32_t ban_until;       /* 0: not banned */
+	uint16_t ban_rule;        /* owner's rule index for the ban */
+	uint8_t ban_action;       /* owner's action code for the ban */
+	uint8_t scope;
+	uint8_t keylen;
+	uint32_t nts;             /* times stored */
+	uint32_t cap;             /* room for times */
+	uint8_t data[];           /* key bytes, then aligned uint32 times */
+};
+
+struct ctab_stats {
+	size_t keys[CTAB_SCOPES]; /* live entries per scope */
+	size_t total_keys;
+	uint64_t evicted[CTAB_SCOPES];
+	uint64_t expired;
+	size_t bytes;             /* estimated heap bytes, table included */
+	size_t max_keys;
+};
+
+/*
+ * ctab_new - an empty table for at most <max_keys> (>= 1) entries, keys
+ * hashed with <seed>. Returns NULL on allocation failure.
+ */
+struct ctab *ctab_new(size_t max_keys, uint64_t seed);
+
+/* ctab_free - release <t> and every entry; NULL is a no-op. */
+void ctab_free(struct ctab *t);
+
+/*
+ * ctab_find - the entry for (<scope>, <key>/<len>) or NULL. Does not touch
+ * the LRU order. <scope> < CTAB_SCOPES, <len> <= CTAB_KEY_MAX.
+ */
+struct ctab_entry *ctab_find(const struct ctab *t, unsigned scope,
+    const void *key, size_t len);
+
+/*
+ * ctab_get - the entry for the key, created empty if absent (evicting the
+ * least recently used entry when the table is full), moved to the head of
+ * the LRU list, last_s set to <now_s>. Returns NULL on allocation failure.
+ * Pointers to other entries stay valid except the evicted one's.
+ */
+struct ctab_entry *ctab_get(struct ctab *t, unsigned scope, const void *key,
+    size_t len, uint32_t now_s);
+
+/*
+ * ctab_add_event - append an event at <now_s> to <*ep> (from ctab_get()),
+ * first dropping times older than or equal to <drop_before_s>, then the
+ * oldest ones beyond <keep_n> - 1, so at most <keep_n> (>= 1) times remain.
+ * May move the entry: <*ep> is updated. Returns 0, or -1 on allocation
+ * failure (the entry is then unchanged).
+ */
+int ctab_add_event(struct ctab *t, struct ctab_entry **ep, uint32_t now_s,
+    uint32_t keep_n, uint32_t drop_before_s);
+
+/*
+ * ctab_count_after - the number of stored times strictly greater than
+ * <after_s>. O(log n). <e> may be NULL (then 0).
+ */
+uint32_t ctab_count_after(const struct ctab_entry *e, uint32_t after_s);
+
+/* ctab_first_time - the oldest stored time, or 0 when none. */
+uint32_t ctab_first_time(const struct ctab_entry *e);
+
+/* ctab_key - the key bytes of <e> (<e>->keylen long). */
+const uint8_t *ctab_key(const struct ctab_entry *e);
+
+/*
+ * ctab_expire - remove up to <budget> entries, starting from the least
+ * recently used, whose last_s + <idle_s>[scope] < <now_s> and whose ban has
+ * ended. Looks at no more than 4 * <budget> entries. Returns the number
+ * removed.
+ */
+size_t ctab_expire(struct ctab *t, uint32_t now_s,
+    const uint32_t idle_s[CTAB_SCOPES], size_t budget);
+
+/* ctab_remove - delete the entry for the key; 1 if there was one. */
+int ctab_remove(struct ctab *t, unsigned scope, const void *key, size_t len);
+
+/*
+ * ctab_foreach - call <fn> on every entry, most recently used first, until
+ * it returns non-zero (which is then returned). <fn> must not modify <t>.
+ */
+int ctab_foreach(const struct ctab *t,
+    int (*fn)(const struct ctab_entry *e, void *arg), void *arg);
+
+/* ctab_stats - fill <s> with the current figures. */
+void ctab_stats(const struct ctab *t, struct ctab_stats *s);
+
+#endif

@@ -1,0 +1,137 @@
+/*
+ * decide.h -- the decision: what happens to one confirmation, and why
+ *
+ * DESCRIPTION
+ *	A struct decider holds the counters (struct ctab) and the identities
+ *	of confirmations already seen. decide() takes one confirmation (list,
+ *	recipient domain, origin, identity), a policy and the time, and says
+ *	accept, defer, hold, reject or discard, naming the rule and the
+ *	counter values behind it. The same engine serves the milter and
+ *	"subgatectl replay".
+ *
+ *	Semantics (the policy file's contract, README "Policy file"):
+ *	- An allow rule that matches (origin address, recipient domain or list)
+ *	  exempts the confirmation from every limit; it is still counted in
+ *	  the statistics, not in any window.
+ *	- ip, subnet and list limits count requests: every new confirmation is
+ *	  one event on its ip, subnet and list keys, whatever its outcome.
+ *	  N/W trips on the (N+1)-th event inside any span of W.
+ *	- domain limits count confirmations delivered (accepted): a domain
+ *	  trips when one more delivery would make N+1 inside W, so a throttle
+ *	  drains and never shuts a domain for good.
+ *	- For domain and list limits only the most specific pattern applies
+ *	  (exact, then the longest *.suffix or the glob with most literal
+ *	  characters, then *); every rule written with that pattern applies.
+ *	  All ip and subnet limits apply.
+ *	- When several limits trip, the most severe action wins (accept <
+ *	  defer < hold < reject < discard); among equals, the first in the file.
+ *	- "ban D": when the limit trips, its key stays tripped for D. A
+ *	  request refused by a ban is not counted (a ban is a route block, as
+ *	  fail2ban's), so the key starts afresh once the ban and window end.
+ *	- A confirmation whose identity was seen before (Mailman retrying after
+ *	  a 4xx, same Message-ID or cookie) is the same request: not counted
+ *	  again, only judged again.
+ *
+ *	Pure: allocation only, time is an argument, no locking (the caller
+ *	serialises calls on one decider), no logging.
+ * DIAGNOSTICS
+ *	decide() returns -1 only when memory ran out; the decision is then
+ *	ACT_ACCEPT with <internal_error> set, for the caller to map onto its
+ *	on_internal_error setting.
+ */
+#ifndef SUBGATE_DECIDE_H
+#define SUBGATE_DECIDE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ctab.h"
+#include "origin.h"
+#include "policy.h"
+
+#define DECIDE_MAX_LIMITS 16
+#define DECIDE_KEY_TEXT 272
+
+struct decide_conf {
+	size_t max_keys;       /* counter entries, all scopes together */
+	size_t max_ids;        /* confirmation identities remembered */
+	uint32_t id_ttl_s;     /* how long an identity is remembered */
+	uint64_t seed;         /* hash seed (random in the daemon) */
+};
+
+struct decide_req {
+	const char *list;      /* list name, NUL-terminated */
+	const char *domain;    /* recipient domain, lower-case; "" if none */
+	const struct origin *origin;
+	const void *id;        /* identity bytes; NULL: always a new request */
+	size_t idlen;
+};
+
+/* What one limit saw while deciding. */
+struct decide_limit {
+	const struct policy_rule *rule;
+	char key[DECIDE_KEY_TEXT];   /* the key, printed */
+	uint32_t count;   /* events inside the window, this one included when
+			     it counts (a new request, or a delivery) */
+	int tripped;
+};
+
+struct decision {
+	enum action action;
+	const struct policy_rule *rule; /* deciding rule; NULL: none tripped */
+	int allowed;        /* an allow rule matched (then <rule> is it) */
+	int retry;          /* identity seen before */
+	int banned;         /* an active ban decided */
+	uint32_t ban_left_s;
+	char ban_key[DECIDE_KEY_TEXT];
+	enum scope ban_scope;
+	int internal_error;
+	struct decide_limit limits[DECIDE_MAX_LIMITS];
+	size_t nlimits;     /* limits evaluated (at most DECIDE_MAX_LIMITS
+			       are reported) */
+};
+
+struct decide_stats {
+	uint64_t decisions[ACT_COUNT];
+	uint64_t allowed, retries, banned;
+	struct ctab_stats keys;  /* counter table */
+	struct ctab_stats ids;   /* identity table */
+};
+
+/* decide_conf_init - defaults: 1,000,000 keys and ids, ids kept 5d + 1h. */
+void decide_conf_init(struct decide_conf *c);
+
+/* decide_new - a decider with empty tables; NULL on allocation failure. */
+struct decider *decide_new(const struct decide_conf *c);
+
+/* decide_free - release <d>; NULL is a no-op. */
+void decide_free(struct decider *d);
+
+/*
+ * decide - judge the confirmation <r> under <p> at <now_ms> (any clock in
+ * milliseconds; windows are counted in whole seconds) and fill <out>.
+ * Updates the counters as described above. Borrows everything; <out>'s
+ * rule pointers point into <p>. Returns 0, or -1 on allocation failure.
+ */
+int decide(struct decider *d, const struct policy *p,
+    const struct decide_req *r, uint64_t now_ms, struct decision *out);
+
+/*
+ * decide_expire - drop idle counters and identities: at most <budget> of
+ * each. An entry is idle once its scope's longest window (and its ban)
+ * has passed. Returns the number dropped.
+ */
+size_t decide_expire(struct decider *d, const struct policy *p,
+    uint64_t now_ms, size_t budget);
+
+/* decide_stats - the decider's figures. */
+void decide_stats(const struct decider *d, struct decide_stats *s);
+
+/*
+ * decide_counters - the counter table, for read-only listing with
+ * ctab_foreach() (scope numbers are enum scope). Not thread-safe with
+ * concurrent decide() calls.
+ */
+const struct ctab *decide_counters(const struct decider *d);
+
+#endif

@@ -1,0 +1,433 @@
+/*
+ * test_decide.c -- the decision engine against hand-written expectations
+ *
+ * Every scenario feeds confirmations at chosen times through decide() and
+ * compares the actions with sequences written out by hand from the policy
+ * semantics in policy/decide.h, not computed by the engine.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "decide.h"
+
+#define T0 1796321493ULL /* Dec 03 18:11:33 2026 UTC */
+
+struct fixture {
+	struct policy *pol;
+	struct decider *dec;
+	struct origin_conf oc;
+};
+
+/* setup_policy - parse <text> into a fresh fixture */
+static struct fixture *
+setup_policy(const char *text)
+{
+	static struct fixture f;
+	struct policy_errors errs = { 0 };
+	struct decide_conf dc;
+
+	memset(&f, 0, sizeof(f));
+	if (policy_parse(text, strlen(text), "test", &f.pol, &errs) != 0) {
+		size_t i;
+
+		for (i = 0; i < errs.n; i++)
+			print_error("%s\n", errs.v[i].msg);
+		fail_msg("policy does not parse");
+	}
+	policy_errors_free(&errs);
+	decide_conf_init(&dc);
+	f.dec = decide_new(&dc);
+	assert_non_null(f.dec);
+	origin_conf_init(&f.oc);
+	return &f;
+}
+
+static void
+teardown_fixture(struct fixture *f)
+{
+	decide_free(f->dec);
+	policy_free(f->pol);
+}
+
+/*
+ * judge - one confirmation: <remote> as Mailman logs it, to <rcpt_domain>
+ * on <list> at T0 + <t_s>; <id> 0 means a new identity each time.
+ */
+static enum action
+judge(struct fixture *f, const char *remote, const char *domain,
+    const char *list, uint64_t t_s, uint64_t id, struct decision *dn)
+{
+	static uint64_t next_id = 1u << 30;
+	struct decision local;
+	struct decide_req r;
+	struct origin o;
+	uint64_t idv = id != 0 ? id : next_id++;
+
+	if (dn == NULL)
+		dn = &local;
+	origin_from_remote(&f->oc, remote, strlen(remote), &o);
+	r.list = list;
+	r.domain = domain;
+	r.origin = &o;
+	r.id = &idv;
+	r.idlen = sizeof(idv);
+	assert_int_equal(decide(f->dec, f->pol, &r, (T0 + t_s) * 1000, dn), 0);
+	return dn->action;
+}
+
+/* expect_seq - actions for one request at each of <times>, from one IP */
+static void
+expect_seq(struct fixture *f, const char *remote, const uint64_t *times,
+    const enum action *want, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		enum action got = judge(f, remote, "example.com", "mylist",
+		    times[i], 0, NULL);
+
+		if (got != want[i])
+			fail_msg("request %zu at +%llus: got %s, want %s", i + 1,
+			    (unsigned long long)times[i], action_name(got),
+			    action_name(want[i]));
+	}
+}
+
+#define A ACT_ACCEPT
+#define D ACT_DEFER
+#define H ACT_HOLD
+#define R ACT_REJECT
+#define X ACT_DISCARD
+
+static void
+test_limit_trips_on_the_next_event_inside_the_window(void **state)
+{
+	struct fixture *f = setup_policy("limit ip 5/12h hold\n");
+	/* Five in an hour go out; the sixth and seventh are held. */
+	const uint64_t t[] = { 0, 600, 1200, 1800, 2400, 3000, 3600 };
+	const enum action w[] = { A, A, A, A, A, H, H };
+
+	(void)state;
+	expect_seq(f, "192.0.2.10", t, w, 7);
+	teardown_fixture(f);
+}
+
+static void
+test_events_older_than_the_window_stop_counting(void **state)
+{
+	struct fixture *f = setup_policy("limit ip 2/10s reject\n");
+	/*
+	 * Spans of 10 s: at +11 the window (1, 11] holds +5 and +11: fine;
+	 * at +12 it holds +5, +11, +12: three, trips; at +22 it holds
+	 * +12 and +22 (+21 does not exist): fine again.
+	 */
+	const uint64_t t[] = { 0, 5, 11, 12, 22 };
+	const enum action w[] = { A, A, A, R, R };
+
+	(void)state;
+	/*
+	 * +22: window (12, 22] holds only +22 itself and nothing else?
+	 * No: +12 is at the edge and excluded, so the count is 1: accept.
+	 */
+	expect_seq(f, "192.0.2.11", t, w, 3);
+	assert_int_equal(judge(f, "192.0.2.11", "example.com", "l", 12, 0,
+			     NULL), R);
+	assert_int_equal(judge(f, "192.0.2.11", "example.com", "l", 22, 0,
+			     NULL), A);
+	teardown_fixture(f);
+}
+
+static void
+test_ban_refuses_for_its_duration_then_starts_afresh(void **state)
+{
+	struct fixture *f = setup_policy("limit ip 5/12h reject ban 24h\n");
+	const uint64_t h = 3600;
+	/*
+	 * Requests every 10 minutes. 1-5 go out; the sixth (+50m) trips and
+	 * bans until +50m+24h; everything until then is rejected; the ban
+	 * requests were not counted, and the first five are older than 12 h,
+	 * so after the ban five more go out, then the next trips again.
+	 */
+	const uint64_t t[] = { 0, 600, 1200, 1800, 2400, 3000, 3600, 12 * h,
+		24 * h + 2999, 24 * h + 3000, 24 * h + 3001, 24 * h + 3002,
+		24 * h + 3003, 24 * h + 3004, 24 * h + 3005 };
+	const enum action w[] = { A, A, A, A, A, R, R, R, R, A, A, A, A, A, R };
+	struct decision dn;
+
+	(void)state;
+	expect_seq(f, "198.51.100.20", t, w, 15);
+	/* Another address is not affected. */
+	assert_int_equal(judge(f, "198.51.100.21", "example.com", "mylist",
+			     24 * h + 3006, 0, &dn), A);
+	/* The new ban is reported as such. */
+	assert_int_equal(judge(f, "198.51.100.20", "example.com", "mylist",
+			     24 * h + 3007, 0, &dn), R);
+	assert_true(dn.banned);
+	assert_string_equal(dn.ban_key, "198.51.100.20");
+	assert_int_equal(dn.ban_left_s, 24 * h + 3005 + 24 * h - (24 * h + 3007));
+	teardown_fixture(f);
+}
+
+static void
+test_domain_counts_deliveries_only(void **state)
+{
+	struct fixture *f = setup_policy("limit domain * 2/1h defer\n");
+	struct decision dn;
+
+	(void)state;
+	assert_int_equal(judge(f, "192.0.2.1", "yahoo.com", "l", 0, 1, NULL), A);
+	assert_int_equal(judge(f, "192.0.2.2", "yahoo.com", "l", 1, 2, NULL), A);
+	/* The third is deferred, and so is the fourth: */
+	assert_int_equal(judge(f, "192.0.2.3", "yahoo.com", "l", 2, 3, &dn), D);
+	assert_int_equal(dn.limits[0].count, 3);
+	assert_int_equal(judge(f, "192.0.2.4", "yahoo.com", "l", 3, 4, NULL), D);
+	/* another domain is not */
+	assert_int_equal(judge(f, "192.0.2.5", "gmail.com", "l", 4, 5, NULL), A);
+	/*
+	 * Deferrals did not count: once the first delivery (+0) leaves the
+	 * hour, exactly one more fits; the retry of #3 gets it, #4 waits.
+	 */
+	assert_int_equal(judge(f, "192.0.2.3", "yahoo.com", "l", 3600, 3, &dn),
+	    A);
+	assert_true(dn.retry);
+	assert_int_equal(judge(f, "192.0.2.4", "yahoo.com", "l", 3600, 4, NULL),
+	    D);
+	assert_int_equal(judge(f, "192.0.2.4", "yahoo.com", "l", 3601, 4, NULL),
+	    A);
+	teardown_fixture(f);
+}
+
+static void
+test_most_specific_domain_pattern_applies(void **state)
+{
+	struct fixture *f = setup_policy("limit domain * 3/1h defer\n"
+					 "limit domain *.edu 2/1h hold\n"
+					 "limit domain mit.edu 1/1h reject\n");
+	uint64_t t = 0;
+
+	(void)state;
+	assert_int_equal(judge(f, "192.0.2.1", "mit.edu", "l", t++, 0, NULL), A);
+	assert_int_equal(judge(f, "192.0.2.1", "mit.edu", "l", t++, 0, NULL), R);
+	assert_int_equal(judge(f, "192.0.2.1", "cs.cmu.edu", "l", t++, 0, NULL),
+	    A);
+	assert_int_equal(judge(f, "192.0.2.1", "cs.cmu.edu", "l", t++, 0, NULL),
+	    A);
+	assert_int_equal(judge(f, "192.0.2.1", "cs.cmu.edu", "l", t++, 0, NULL),
+	    H);
+	assert_int_equal(judge(f, "192.0.2.1", "qq.com", "l", t++, 0, NULL), A);
+	assert_int_equal(judge(f, "192.0.2.1", "qq.com", "l", t++, 0, NULL), A);
+	assert_int_equal(judge(f, "192.0.2.1", "qq.com", "l", t++, 0, NULL), A);
+	assert_int_equal(judge(f, "192.0.2.1", "qq.com", "l", t++, 0, NULL), D);
+	teardown_fixture(f);
+}
+
+static void
+test_most_specific_list_pattern_applies(void **state)
+{
+	struct fixture *f = setup_policy("limit list * 2/1h hold\n"
+					 "limit list announce 4/1h hold\n");
+	int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		assert_int_equal(judge(f, "192.0.2.1", "example.com",
+				     "announce", (uint64_t)i, 0, NULL), A);
+	assert_int_equal(judge(f, "192.0.2.1", "example.com", "announce", 5, 0,
+			     NULL), H);
+	teardown_fixture(f);
+	/* Mailman 3 names lists name@host; the pattern names the list. */
+	f = setup_policy("limit list announce 1/1h hold\n");
+	assert_int_equal(judge(f, "192.0.2.1", "example.com",
+			     "announce@lists.example.org", 0, 0, NULL), A);
+	assert_int_equal(judge(f, "192.0.2.1", "example.com",
+			     "announce@lists.example.org", 1, 0, NULL), H);
+	assert_int_equal(judge(f, "192.0.2.1", "example.com", "other", 2, 0,
+			     NULL), A);
+	teardown_fixture(f);
+}
+
+static void
+test_severest_action_wins_then_first_rule(void **state)
+{
+	struct fixture *f = setup_policy("limit ip 1/1h defer\n"
+					 "limit subnet 1/1h reject\n"
+					 "limit list * 1/1h reject\n");
+	struct decision dn;
+
+	(void)state;
+	assert_int_equal(judge(f, "192.0.2.1", "a.org", "l", 0, 0, &dn), A);
+	assert_null(dn.rule);
+	assert_int_equal(dn.nlimits, 3);
+	assert_int_equal(judge(f, "192.0.2.1", "a.org", "l", 1, 0, &dn), R);
+	assert_non_null(dn.rule);
+	assert_int_equal(dn.rule->line, 2);
+	assert_int_equal(dn.rule->scope, SCOPE_SUBNET);
+	teardown_fixture(f);
+}
+
+static void
+test_allow_exempts_and_does_not_count(void **state)
+{
+	struct fixture *f = setup_policy("allow ip 192.0.2.0/24\n"
+					 "allow domain example.org\n"
+					 "allow list private-*\n"
+					 "limit list * 1/1h hold\n");
+	struct decision dn;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(judge(f, "192.0.2.9", "a.com", "pub",
+				     (uint64_t)i, 0, &dn), A);
+		assert_true(dn.allowed);
+		assert_int_equal(dn.rule->line, 1);
+	}
+	assert_int_equal(judge(f, "203.0.113.1", "example.org", "pub", 6, 0,
+			     &dn), A);
+	assert_int_equal(dn.rule->line, 2);
+	assert_int_equal(judge(f, "203.0.113.1", "a.com", "private-x", 7, 0,
+			     &dn), A);
+	assert_int_equal(dn.rule->line, 3);
+	/* None of the above counted on list "pub": one more fits. */
+	assert_int_equal(judge(f, "203.0.113.1", "a.com", "pub", 8, 0, &dn), A);
+	assert_false(dn.allowed);
+	assert_int_equal(judge(f, "203.0.113.1", "a.com", "pub", 9, 0, &dn), H);
+	teardown_fixture(f);
+}
+
+static void
+test_retry_is_not_a_new_request(void **state)
+{
+	struct fixture *f = setup_policy("limit ip 2/1h hold\n");
+
+	(void)state;
+	assert_int_equal(judge(f, "192.0.2.1", "a.com", "l", 0, 77, NULL), A);
+	/* The same confirmation again and again: still one request. */
+	assert_int_equal(judge(f, "192.0.2.1", "a.com", "l", 10, 77, NULL), A);
+	assert_int_equal(judge(f, "192.0.2.1", "a.com", "l", 20, 77, NULL), A);
+	assert_int_equal(judge(f, "192.0.2.1", "a.com", "l", 30, 78, NULL), A);
+	assert_int_equal(judge(f, "192.0.2.1", "a.com", "l", 40, 79, NULL), H);
+	teardown_fixture(f);
+}
+
+static void
+test_mail_and_unknown_origins_have_their_own_keys(void **state)
+{
+	struct fixture *f = setup_policy("limit ip 1/1h hold\n"
+					 "limit subnet 1/1h reject\n");
+	struct decision dn;
+
+	(void)state;
+	assert_int_equal(judge(f, "mallory@example.com", "a.com", "l", 0, 0,
+			     &dn), A);
+	/* No subnet key for a request by mail: only the ip limit applies. */
+	assert_int_equal(dn.nlimits, 1);
+	assert_string_equal(dn.limits[0].key, "mallory@example.com");
+	assert_int_equal(judge(f, "Mallory@EXAMPLE.com", "a.com", "l", 1, 0,
+			     &dn), H);
+	assert_int_equal(judge(f, "unidentified origin", "a.com", "l", 2, 0,
+			     &dn), A);
+	assert_int_equal(judge(f, "not an address", "a.com", "l", 3, 0, &dn),
+	    R);
+	assert_string_equal(dn.limits[0].key, "unknown");
+	teardown_fixture(f);
+}
+
+static void
+test_ipv6_keys_by_64_and_48(void **state)
+{
+	struct fixture *f = setup_policy("limit ip 1/1h hold\n"
+					 "limit subnet 2/1h reject\n");
+	struct decision dn;
+
+	(void)state;
+	assert_int_equal(judge(f, "2001:db8:1:2::1", "a.com", "l", 0, 0, &dn),
+	    A);
+	assert_string_equal(dn.limits[0].key, "2001:db8:1:2::/64");
+	assert_string_equal(dn.limits[1].key, "2001:db8:1::/48");
+	/* Same /64: held. */
+	assert_int_equal(judge(f, "2001:db8:1:2::ffff", "a.com", "l", 1, 0,
+			     NULL), H);
+	/* Another /64 of the same /48: third request there, rejected. */
+	assert_int_equal(judge(f, "2001:db8:1:3::1", "a.com", "l", 2, 0, NULL),
+	    R);
+	teardown_fixture(f);
+}
+
+static void
+test_expire_drops_idle_keys_and_keeps_bans(void **state)
+{
+	struct fixture *f = setup_policy("limit ip 1/1m hold ban 1h\n");
+	struct decide_stats st;
+
+	(void)state;
+	judge(f, "192.0.2.1", "a.com", "l", 0, 0, NULL);
+	judge(f, "192.0.2.2", "a.com", "l", 0, 0, NULL);
+	judge(f, "192.0.2.2", "a.com", "l", 1, 0, NULL); /* banned 1h */
+	decide_stats(f->dec, &st);
+	assert_int_equal(st.keys.keys[SCOPE_IP], 2);
+	decide_expire(f->dec, f->pol, (T0 + 120) * 1000, 100);
+	decide_stats(f->dec, &st);
+	assert_int_equal(st.keys.keys[SCOPE_IP], 1); /* the banned one */
+	assert_int_equal(judge(f, "192.0.2.2", "a.com", "l", 121, 0, NULL), H);
+	decide_expire(f->dec, f->pol, (T0 + 3700) * 1000, 100);
+	decide_stats(f->dec, &st);
+	assert_int_equal(st.keys.keys[SCOPE_IP], 0);
+	assert_int_equal(st.decisions[ACT_ACCEPT], 2);
+	assert_int_equal(st.decisions[ACT_HOLD], 2);
+	assert_int_equal(st.banned, 1);
+	teardown_fixture(f);
+}
+
+static void
+test_bounded_table_evicts_and_counts(void **state)
+{
+	struct fixture *f = setup_policy("limit ip 3/1h hold\n");
+	struct decide_conf dc;
+	struct decide_stats st;
+	char ip[32];
+	int i;
+
+	(void)state;
+	decide_free(f->dec);
+	decide_conf_init(&dc);
+	dc.max_keys = 100;
+	f->dec = decide_new(&dc);
+	for (i = 0; i < 1000; i++) {
+		snprintf(ip, sizeof(ip), "10.1.%d.%d", i / 250, i % 250);
+		judge(f, ip, "a.com", "l", (uint64_t)i, 0, NULL);
+	}
+	decide_stats(f->dec, &st);
+	assert_int_equal(st.keys.total_keys, 100);
+	assert_int_equal(st.keys.evicted[SCOPE_IP], 900);
+	assert_true(st.keys.bytes / st.keys.total_keys < 200);
+	teardown_fixture(f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_limit_trips_on_the_next_event_inside_the_window),
+		cmocka_unit_test(test_events_older_than_the_window_stop_counting),
+		cmocka_unit_test(test_ban_refuses_for_its_duration_then_starts_afresh),
+		cmocka_unit_test(test_domain_counts_deliveries_only),
+		cmocka_unit_test(test_most_specific_domain_pattern_applies),
+		cmocka_unit_test(test_most_specific_list_pattern_applies),
+		cmocka_unit_test(test_severest_action_wins_then_first_rule),
+		cmocka_unit_test(test_allow_exempts_and_does_not_count),
+		cmocka_unit_test(test_retry_is_not_a_new_request),
+		cmocka_unit_test(test_mail_and_unknown_origins_have_their_own_keys),
+		cmocka_unit_test(test_ipv6_keys_by_64_and_48),
+		cmocka_unit_test(test_expire_drops_idle_keys_and_keeps_bans),
+		cmocka_unit_test(test_bounded_table_evicts_and_counts),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
