@@ -17,45 +17,39 @@ enum conf_type { T_STR, T_PATHS, T_PROXIES, T_UINT, T_MS, T_ENUM };
 struct conf_def {
 	const char *name;
 	enum conf_type type;
-	const char *def;        /* default, as text */
-	uint64_t min, max;      /* T_UINT, T_MS */
+	const char *def;            /* default, as text */
+	uint64_t min, max;          /* T_UINT, T_MS */
 	const char *const *choices; /* T_ENUM, NULL-terminated */
-	size_t off;             /* offset of the target in struct conf */
+	size_t off;                 /* offset of the target in struct conf */
 };
 
-static const char *const on_error_choices[] = { "accept", "tempfail", NULL };
-static const char *const log_level_choices[] = { "error", "warning", "info",
-	"debug", NULL };
+static const char *const on_error_choices[] = {"accept", "tempfail", NULL};
+static const char *const log_level_choices[] = {
+    "error", "warning", "info", "debug", NULL};
 
 #define OFF(f) offsetof(struct conf, f)
 static const struct conf_def conf_defs[] = {
-	{ "socket", T_STR, "unix:/run/subgate/subgate.sock", 0, 0, NULL,
-	    OFF(socket) },
-	{ "user", T_STR, "subgate", 0, 0, NULL, OFF(user) },
-	{ "group", T_STR, "", 0, 0, NULL, OFF(group) },
-	{ "policy", T_STR, "/etc/subgate/subgate.policy", 0, 0, NULL,
-	    OFF(policy) },
-	{ "subscribe_log", T_PATHS, "/var/log/mailman/subscribe", 0, 0, NULL,
-	    OFF(subscribe_log) },
-	{ "state_dir", T_STR, "/var/lib/subgate", 0, 0, NULL, OFF(state_dir) },
-	{ "trusted_proxies", T_PROXIES, "", 0, 0, NULL, OFF(origin) },
-	{ "ipv4_prefix", T_UINT, "24", 8, 32, NULL, OFF(origin.v4_subnet) },
-	{ "ipv6_prefix", T_UINT, "48", 16, 128, NULL, OFF(origin.v6_subnet) },
-	{ "ipv4_host_prefix", T_UINT, "32", 8, 32, NULL, OFF(origin.v4_host) },
-	{ "ipv6_host_prefix", T_UINT, "64", 16, 128, NULL,
-	    OFF(origin.v6_host) },
-	{ "max_keys", T_UINT, "1000000", 1000, 100000000, NULL,
-	    OFF(max_keys) },
-	{ "wait_for_log", T_MS, "2s", 0, 60000, NULL, OFF(wait_for_log_ms) },
-	{ "on_internal_error", T_ENUM, "accept", 0, 0, on_error_choices,
-	    OFF(on_internal_error) },
-	{ "header", T_STR, "X-Subgate", 0, 0, NULL, OFF(header) },
-	{ "pid_file", T_STR, "/run/subgate/subgate.pid", 0, 0, NULL,
-	    OFF(pid_file) },
-	{ "syslog_facility", T_STR, "mail", 0, 0, NULL,
-	    OFF(syslog_facility) },
-	{ "log_level", T_ENUM, "info", 0, 0, log_level_choices,
-	    OFF(log_level) },
+    {"socket", T_STR, "unix:/run/subgate/subgate.sock", 0, 0, NULL,
+        OFF(socket)},
+    {"user", T_STR, "subgate", 0, 0, NULL, OFF(user)},
+    {"group", T_STR, "", 0, 0, NULL, OFF(group)},
+    {"policy", T_STR, "/etc/subgate/subgate.policy", 0, 0, NULL, OFF(policy)},
+    {"subscribe_log", T_PATHS, "/var/log/mailman/subscribe", 0, 0, NULL,
+        OFF(subscribe_log)},
+    {"state_dir", T_STR, "/var/lib/subgate", 0, 0, NULL, OFF(state_dir)},
+    {"trusted_proxies", T_PROXIES, "", 0, 0, NULL, OFF(origin)},
+    {"ipv4_prefix", T_UINT, "24", 8, 32, NULL, OFF(origin.v4_subnet)},
+    {"ipv6_prefix", T_UINT, "48", 16, 128, NULL, OFF(origin.v6_subnet)},
+    {"ipv4_host_prefix", T_UINT, "32", 8, 32, NULL, OFF(origin.v4_host)},
+    {"ipv6_host_prefix", T_UINT, "64", 16, 128, NULL, OFF(origin.v6_host)},
+    {"max_keys", T_UINT, "1000000", 1000, 100000000, NULL, OFF(max_keys)},
+    {"wait_for_log", T_MS, "2s", 0, 60000, NULL, OFF(wait_for_log_ms)},
+    {"on_internal_error", T_ENUM, "accept", 0, 0, on_error_choices,
+        OFF(on_internal_error)},
+    {"header", T_STR, "X-Subgate", 0, 0, NULL, OFF(header)},
+    {"pid_file", T_STR, "/run/subgate/subgate.pid", 0, 0, NULL, OFF(pid_file)},
+    {"syslog_facility", T_STR, "mail", 0, 0, NULL, OFF(syslog_facility)},
+    {"log_level", T_ENUM, "info", 0, 0, log_level_choices, OFF(log_level)},
 };
 #define NDEFS (sizeof(conf_defs) / sizeof(conf_defs[0]))
 
@@ -76,8 +70,8 @@ next_item(const char **s, const char *end, const char **item, size_t *len)
 
 /* set_value - store <v>/<vlen> for <d>; on error write why into <why> */
 static int
-set_value(struct conf *c, const struct conf_def *d, const char *v,
-    size_t vlen, char *why, size_t whylen)
+set_value(struct conf *c, const struct conf_def *d, const char *v, size_t vlen,
+    char *why, size_t whylen)
 {
 	char *base = (char *)c;
 	const char *item, *end = v + vlen;
@@ -110,7 +104,7 @@ set_value(struct conf *c, const struct conf_def *d, const char *v,
 				return -1;
 			}
 			if ((c->subscribe_log[c->nsubscribe_log] =
-				strndup(item, ilen)) == NULL) {
+			            strndup(item, ilen)) == NULL) {
 				snprintf(why, whylen, "out of memory");
 				return -1;
 			}
@@ -128,7 +122,7 @@ set_value(struct conf *c, const struct conf_def *d, const char *v,
 				return -1;
 			}
 			if (addr_parse_prefix(item, ilen, &c->origin.proxies[k],
-				&c->origin.proxy_plen[k]) != 0) {
+			        &c->origin.proxy_plen[k]) != 0) {
 				snprintf(why, whylen,
 				    "bad address or prefix \"%.*s\"",
 				    (int)(ilen > 64 ? 64 : ilen), item);
@@ -152,12 +146,13 @@ set_value(struct conf *c, const struct conf_def *d, const char *v,
 		return 0;
 	case T_MS:
 		if (vlen > 2 && memcmp(v + vlen - 2, "ms", 2) == 0) {
-			if (num_parse_u64(v, vlen - 2, d->min, d->max, &n) == 0) {
+			if (num_parse_u64(v, vlen - 2, d->min, d->max, &n) ==
+			    0) {
 				*(uint64_t *)(void *)(base + d->off) = n;
 				return 0;
 			}
 		} else if (num_parse_duration(v, vlen, d->min / 1000,
-			       d->max / 1000, &n) == 0) {
+		               d->max / 1000, &n) == 0) {
 			*(uint64_t *)(void *)(base + d->off) = n * 1000;
 			return 0;
 		}
@@ -195,8 +190,8 @@ conf_init(struct conf *c)
 	for (i = 0; i < NDEFS; i++) {
 		const struct conf_def *d = &conf_defs[i];
 
-		if (set_value(c, d, d->def, strlen(d->def), why,
-			sizeof(why)) != 0)
+		if (set_value(c, d, d->def, strlen(d->def), why, sizeof(why)) !=
+		    0)
 			return -1;
 	}
 	return 0;
@@ -208,14 +203,15 @@ trim(const char **s, size_t *len)
 {
 	while (*len > 0 && (**s == ' ' || **s == '\t'))
 		(*s)++, (*len)--;
-	while (*len > 0 && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t' ||
-	    (*s)[*len - 1] == '\r'))
+	while (*len > 0 &&
+	    ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t' ||
+	        (*s)[*len - 1] == '\r'))
 		(*len)--;
 }
 
 int
-conf_parse(struct conf *c, const char *buf, size_t len, const char *name,
-    FILE *errf)
+conf_parse(
+    struct conf *c, const char *buf, size_t len, const char *name, FILE *errf)
 {
 	unsigned char seen[NDEFS];
 	const char *p = buf, *end = buf + len;
@@ -226,13 +222,15 @@ conf_parse(struct conf *c, const char *buf, size_t len, const char *name,
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *line = p, *eq, *hash, *key, *val;
-		size_t llen = (size_t)((nl != NULL ? nl : end) - p), klen, vlen, i;
+		size_t llen = (size_t)((nl != NULL ? nl : end) - p), klen, vlen,
+		       i;
 		char why[256];
 
 		p = nl != NULL ? nl + 1 : end;
 		lineno++;
 		if (memchr(line, '\0', llen) != NULL) {
-			fprintf(errf, "%s:%u: NUL byte in line\n", name, lineno);
+			fprintf(
+			    errf, "%s:%u: NUL byte in line\n", name, lineno);
 			errors++;
 			continue;
 		}
@@ -277,8 +275,8 @@ conf_parse(struct conf *c, const char *buf, size_t len, const char *name,
 			errors++;
 			continue;
 		}
-		if (set_value(c, &conf_defs[i], val, vlen, why,
-			sizeof(why)) != 0) {
+		if (set_value(c, &conf_defs[i], val, vlen, why, sizeof(why)) !=
+		    0) {
 			fprintf(errf, "%s:%u: %s: %s\n", name, lineno,
 			    conf_defs[i].name, why);
 			errors++;
@@ -306,8 +304,10 @@ conf_load(struct conf *c, const char *path, int must_exist, FILE *errf)
 			char *nb;
 
 			cap = cap ? cap * 2 : 8192;
-			if (cap > (1u << 20) || (nb = realloc(buf, cap)) == NULL) {
-				fprintf(errf, "%s: file too large or out of memory\n",
+			if (cap > (1u << 20) ||
+			    (nb = realloc(buf, cap)) == NULL) {
+				fprintf(errf,
+				    "%s: file too large or out of memory\n",
 				    path);
 				free(buf);
 				fclose(f);
@@ -343,8 +343,8 @@ conf_free(struct conf *c)
 
 	for (i = 0; i < NDEFS; i++)
 		if (conf_defs[i].type == T_STR) {
-			char **dst = (char **)(void *)((char *)c +
-			    conf_defs[i].off);
+			char **dst =
+			    (char **)(void *)((char *)c + conf_defs[i].off);
 
 			free(*dst);
 			*dst = NULL;

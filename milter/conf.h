@@ -23,11 +23,14 @@
 
 enum conf_on_error { CONF_ON_ERROR_ACCEPT = 0, CONF_ON_ERROR_TEMPFAIL };
 enum conf_log_level {
-	CONF_LOG_ERROR = 0, CONF_LOG_WARNING, CONF_LOG_INFO, CONF_LOG_DEBUG
+	CONF_LOG_ERROR = 0,
+	CONF_LOG_WARNING,
+	CONF_LOG_INFO,
+	CONF_LOG_DEBUG
 };
 
 struct conf {
-	char *path;             /* the file read, or NULL for defaults only */
+	char *path; /* the file read, or NULL for defaults only */
 	char *socket;
 	char *user;
 	char *group;
@@ -40,8 +43,8 @@ struct conf {
 	char *syslog_facility;
 	uint64_t max_keys;
 	uint64_t wait_for_log_ms;
-	int on_internal_error;  /* enum conf_on_error */
-	int log_level;          /* enum conf_log_level */
+	int on_internal_error;     /* enum conf_on_error */
+	int log_level;             /* enum conf_log_level */
 	struct origin_conf origin; /* trusted_proxies and prefix lengths */
 };
 
@@ -64,8 +67,8 @@ int conf_load(struct conf *c, const char *path, int must_exist, FILE *errf);
  * conf_parse - the same from a buffer <buf>/<len>; <name> is used in
  * messages. Returns the number of errors.
  */
-int conf_parse(struct conf *c, const char *buf, size_t len, const char *name,
-    FILE *errf);
+int conf_parse(
+    struct conf *c, const char *buf, size_t len, const char *name, FILE *errf);
 
 /* conf_free - release the strings of <c>. */
 void conf_free(struct conf *c);

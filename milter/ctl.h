@@ -25,10 +25,9 @@
 
 /* Counts every reader of Mailman logs reports. */
 struct ctl_input_stats {
-	uint64_t lines;    /* physical lines */
-	uint64_t records;  /* records (a record may span lines) */
-	uint64_t errors;   /* unparsable records and overlong lines */
-	int64_t first_time, last_time; /* span of parsed records */
+	uint64_t lines;   /* physical lines */
+	uint64_t records; /* records (a record may span lines) */
+	uint64_t errors;  /* unparsable records and overlong lines */
 };
 
 /*
@@ -36,8 +35,8 @@ struct ctl_input_stats {
  * <lineno> the 1-based line number of its first line in the concatenated
  * input. Return 0 to go on, non-zero to stop.
  */
-typedef int (*ctl_record_fn)(const struct logev *ev, uint64_t lineno,
-    void *arg);
+typedef int (*ctl_record_fn)(
+    const struct logev *ev, uint64_t lineno, void *arg);
 
 /*
  * ctl_read_logs - open every path of <paths> (all first: a missing file is

@@ -19,7 +19,7 @@
 
 struct input {
 	const char *path;
-	uint64_t base;           /* lines before this file */
+	uint64_t base; /* lines before this file */
 	struct ctl_input_stats *st;
 	ctl_record_fn fn;
 	void *arg;
@@ -57,10 +57,6 @@ one_record(struct input *in, const struct logrec *rec)
 		report(in, lineno, logline_strerror(res));
 		return;
 	}
-	if (in->st->first_time == 0 || ev.time < in->st->first_time)
-		in->st->first_time = ev.time;
-	if (ev.time > in->st->last_time)
-		in->st->last_time = ev.time;
 	if (in->fn(&ev, lineno, in->arg) != 0)
 		in->stop = 1;
 }
@@ -93,7 +89,8 @@ read_one(struct input *in, struct logread *r)
 
 	logjoin_init(&j);
 	while (!in->stop &&
-	    (rc = logread_line(r, &line, &len, &toolong, err, sizeof(err))) > 0) {
+	    (rc = logread_line(r, &line, &len, &toolong, err, sizeof(err))) >
+	        0) {
 		in->st->lines++;
 		if (tty && (in->st->lines & 0xfffff) == 0)
 			progress(in->path, r, &last);

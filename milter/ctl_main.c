@@ -20,10 +20,10 @@ struct ctl_command {
 };
 
 static const struct ctl_command commands[] = {
-	{ "top", ctl_top, "top [-n N] [--json] LOG..." },
-	{ "replay", ctl_replay,
-	    "replay --policy FILE [--json] [--decisions OUT.jsonl] LOG..." },
-	{ "check-policy", ctl_check_policy, "check-policy [-v] FILE" },
+    {"top", ctl_top, "top [-n N] [--json] LOG..."},
+    {"replay", ctl_replay,
+        "replay --policy FILE [--json] [--decisions OUT.jsonl] LOG..."},
+    {"check-policy", ctl_check_policy, "check-policy [-v] FILE"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -105,7 +105,8 @@ main(int argc, char **argv)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			break;
 	if (i == NCOMMANDS) {
-		fprintf(stderr, "subgatectl: unknown command \"%s\"\n", argv[1]);
+		fprintf(
+		    stderr, "subgatectl: unknown command \"%s\"\n", argv[1]);
 		conf_free(&conf);
 		return usage();
 	}

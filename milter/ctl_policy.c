@@ -58,7 +58,7 @@ slurp(const char *path, size_t *lenp)
 struct policy *
 ctl_load_policy(const char *path, int *status)
 {
-	struct policy_errors errs = { 0 };
+	struct policy_errors errs = {0};
 	struct policy *p = NULL;
 	size_t len, i;
 	char *buf = slurp(path, &len);
@@ -84,9 +84,7 @@ int
 ctl_check_policy(int argc, char **argv, const struct conf *conf)
 {
 	static const struct option longopts[] = {
-		{ "verbose", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 }
-	};
+	    {"verbose", no_argument, NULL, 'v'}, {NULL, 0, NULL, 0}};
 	struct policy *p;
 	int ch, verbose = 0, status = 0;
 	char *text;

@@ -31,30 +31,34 @@
 #define REPLAY_RULE_TEXT 600
 
 enum outcome {
-	OUT_PENDING = 0, OUT_DELIVERED, OUT_HELD, OUT_REJECTED,
-	OUT_DISCARDED, OUT_EXPIRED
+	OUT_PENDING = 0,
+	OUT_DELIVERED,
+	OUT_HELD,
+	OUT_REJECTED,
+	OUT_DISCARDED,
+	OUT_EXPIRED
 };
 #define OUT_COUNT 6
-static const char *const outcome_names[OUT_COUNT] = { "pending",
-	"delivered", "held", "rejected", "discarded", "expired" };
+static const char *const outcome_names[OUT_COUNT] = {
+    "pending", "delivered", "held", "rejected", "discarded", "expired"};
 
 /* One confirmation, from its log record until it is written out. */
 struct conf_rec {
 	uint64_t line;
-	int64_t t0;            /* the request */
-	int64_t t_done;        /* when settled */
-	int64_t t_next;        /* next retry */
+	int64_t t0;     /* the request */
+	int64_t t_done; /* when settled */
+	int64_t t_next; /* next retry */
 	enum outcome outcome;
 	const struct policy_rule *rule;
 	uint16_t listlen, addrlen, remotelen, domoff;
-	char data[];           /* list NUL addr NUL remote NUL */
+	char data[]; /* list NUL addr NUL remote NUL */
 };
 
 struct replay {
 	const struct conf *conf;
 	struct policy *pol;
 	struct decider *dec;
-	FILE *out;             /* --decisions, or NULL */
+	FILE *out; /* --decisions, or NULL */
 	/* Log-order queue of records not yet written. */
 	struct conf_rec **q;
 	size_t qhead, qlen, qcap;
@@ -219,7 +223,8 @@ note_tripped(struct replay *rp, const struct decision *dn)
 	for (i = 0; i < dn->nlimits && i < DECIDE_MAX_LIMITS; i++) {
 		if (!dn->limits[i].tripped)
 			continue;
-		n = policy_rule_format(dn->limits[i].rule, buf, REPLAY_RULE_TEXT);
+		n = policy_rule_format(
+		    dn->limits[i].rule, buf, REPLAY_RULE_TEXT);
 		buf[n] = '\0';
 		k = strlen(dn->limits[i].key);
 		memcpy(buf + n + 1, dn->limits[i].key, k);
@@ -415,11 +420,9 @@ int
 ctl_replay(int argc, char **argv, const struct conf *conf)
 {
 	static const struct option longopts[] = {
-		{ "policy", required_argument, NULL, 'p' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "decisions", required_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 }
-	};
+	    {"policy", required_argument, NULL, 'p'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"decisions", required_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
 	const char *policy_path = NULL, *dpath = NULL;
 	struct decide_conf dc;
 	struct ctl_input_stats st;
@@ -460,8 +463,8 @@ ctl_replay(int argc, char **argv, const struct conf *conf)
 		status = CTL_EXIT_USAGE;
 		goto out;
 	}
-	status = ctl_read_logs(argv + optind, argc - optind, replay_record,
-	    &rp, &st);
+	status = ctl_read_logs(
+	    argv + optind, argc - optind, replay_record, &rp, &st);
 	if (status == 0) {
 		run_retries(&rp, INT64_MAX);
 		flush_queue(&rp);
@@ -491,7 +494,8 @@ out:
 	policy_free(rp.pol);
 	return status;
 usage:
-	fprintf(stderr, "usage: subgatectl replay --policy FILE [--json] "
-			"[--decisions OUT.jsonl] LOG...\n");
+	fprintf(stderr,
+	    "usage: subgatectl replay --policy FILE [--json] "
+	    "[--decisions OUT.jsonl] LOG...\n");
 	return CTL_EXIT_USAGE;
 }

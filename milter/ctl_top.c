@@ -23,13 +23,14 @@
 #include "tally.h"
 
 enum { T_IP, T_SUBNET, T_DOMAIN, T_LIST, T_COUNT };
-static const char *const tally_names[T_COUNT] = { "ips", "subnets",
-	"domains", "lists" };
+static const char *const tally_names[T_COUNT] = {
+    "ips", "subnets", "domains", "lists"};
 
 struct top {
 	const struct conf *conf;
 	struct tally *t[T_COUNT];
 	uint64_t pending;
+	int64_t first, last; /* time span of the pending records */
 	int oom;
 };
 
@@ -44,13 +45,18 @@ top_record(const struct logev *ev, uint64_t lineno, void *arg)
 	(void)lineno;
 	if (ev->kind != LOGEV_PENDING)
 		return 0;
-	tp->pending++;
+	if (tp->pending++ == 0 || ev->time < tp->first)
+		tp->first = ev->time;
+	if (ev->time > tp->last)
+		tp->last = ev->time;
 	origin_from_remote(&tp->conf->origin, ev->remote.p, ev->remote.len, &o);
 	at = strrchr(ev->addr, '@');
 	if (tally_add(tp->t[T_IP], o.ipkey, o.ipkey_len, 1) != 0 ||
 	    (o.subnetkey_len > 0 &&
-		tally_add(tp->t[T_SUBNET], o.subnetkey, o.subnetkey_len, 1) != 0) ||
-	    (at != NULL && tally_add(tp->t[T_DOMAIN], at + 1, strlen(at + 1), 1) != 0) ||
+	        tally_add(tp->t[T_SUBNET], o.subnetkey, o.subnetkey_len, 1) !=
+	            0) ||
+	    (at != NULL &&
+	        tally_add(tp->t[T_DOMAIN], at + 1, strlen(at + 1), 1) != 0) ||
 	    tally_add(tp->t[T_LIST], ev->list, strlen(ev->list), 1) != 0) {
 		tp->oom = 1;
 		return 1;
@@ -85,7 +91,7 @@ print_json(struct top *tp, const struct ctl_input_stats *st,
 	       "\"errors\":%llu,\"first\":%lld,\"last\":%lld",
 	    (unsigned long long)st->lines, (unsigned long long)st->records,
 	    (unsigned long long)tp->pending, (unsigned long long)st->errors,
-	    (long long)st->first_time, (long long)st->last_time);
+	    (long long)tp->first, (long long)tp->last);
 	for (w = 0; w < T_COUNT; w++) {
 		k = tally_top(tp->t[w], items, n);
 		printf(",\"%s\":[", tally_names[w]);
@@ -121,8 +127,8 @@ static void
 print_text(struct top *tp, const struct ctl_input_stats *st,
     struct tally_item *items, size_t n)
 {
-	static const char *const titles[T_COUNT] = { "origin", "subnet",
-		"domain", "list" };
+	static const char *const titles[T_COUNT] = {
+	    "origin", "subnet", "domain", "list"};
 	char key[512], dur[32];
 	int w;
 	size_t i, k;
@@ -132,10 +138,10 @@ print_text(struct top *tp, const struct ctl_input_stats *st,
 	    (unsigned long long)st->lines, (unsigned long long)st->records,
 	    (unsigned long long)tp->pending, (unsigned long long)st->errors);
 	if (tp->pending > 0) {
-		print_time("first", st->first_time);
-		print_time("last ", st->last_time);
-		if (num_format_duration((uint64_t)(st->last_time -
-			st->first_time), dur, sizeof(dur)) > 0)
+		print_time("first", tp->first);
+		print_time("last ", tp->last);
+		if (num_format_duration(
+		        (uint64_t)(tp->last - tp->first), dur, sizeof(dur)) > 0)
 			printf("span  %s\n", dur);
 	}
 	for (w = 0; w < T_COUNT; w++) {
@@ -143,14 +149,16 @@ print_text(struct top *tp, const struct ctl_input_stats *st,
 		printf("\n%8s  %s (%zu distinct)\n", "requests", titles[w],
 		    tally_size(tp->t[w]));
 		for (i = 0; i < k; i++) {
-			size_t j, len = key_text(w, &items[i], key, sizeof(key));
+			size_t j,
+			    len = key_text(w, &items[i], key, sizeof(key));
 
 			/* Never let log bytes drive the terminal. */
 			for (j = 0; j < len; j++)
-				if ((unsigned char)key[j] < 0x20 || key[j] == 0x7f)
+				if ((unsigned char)key[j] < 0x20 ||
+				    key[j] == 0x7f)
 					key[j] = '?';
-			printf("%8llu  %s\n", (unsigned long long)items[i].count,
-			    key);
+			printf("%8llu  %s\n",
+			    (unsigned long long)items[i].count, key);
 		}
 	}
 }
@@ -159,9 +167,7 @@ int
 ctl_top(int argc, char **argv, const struct conf *conf)
 {
 	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
+	    {"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
 	struct ctl_input_stats st;
 	struct tally_item *items = NULL;
 	struct top tp;
@@ -173,8 +179,8 @@ ctl_top(int argc, char **argv, const struct conf *conf)
 	while ((ch = getopt_long(argc, argv, "+n:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
-			if (num_parse_u64(optarg, strlen(optarg), 1, 1000000,
-				&n) != 0) {
+			if (num_parse_u64(
+			        optarg, strlen(optarg), 1, 1000000, &n) != 0) {
 				fprintf(stderr, "top: -n wants 1..1000000\n");
 				return CTL_EXIT_USAGE;
 			}
@@ -193,8 +199,9 @@ ctl_top(int argc, char **argv, const struct conf *conf)
 			tp.oom = 1;
 	if (!tp.oom && (items = calloc((size_t)n, sizeof(*items))) == NULL)
 		tp.oom = 1;
-	status = tp.oom ? CTL_EXIT_USAGE :
-	    ctl_read_logs(argv + optind, argc - optind, top_record, &tp, &st);
+	status = tp.oom
+	    ? CTL_EXIT_USAGE
+	    : ctl_read_logs(argv + optind, argc - optind, top_record, &tp, &st);
 	if (tp.oom) {
 		fprintf(stderr, "top: out of memory\n");
 		status = CTL_EXIT_USAGE;

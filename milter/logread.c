@@ -20,10 +20,10 @@
 
 struct logread {
 	gzFile gz;
-	char *buf;        /* BLOCK + LOGREAD_MAX bytes */
+	char *buf; /* BLOCK + LOGREAD_MAX bytes */
 	size_t start, end;
 	int eof;
-	int skipping;     /* inside the tail of an overlong line */
+	int skipping; /* inside the tail of an overlong line */
 	uint64_t size;
 };
 
@@ -75,16 +75,20 @@ fill(struct logread *r, char *err, size_t errlen)
 		r->end -= r->start;
 		r->start = 0;
 	}
-	n = gzread(r->gz, r->buf + r->end, (unsigned)(BLOCK + LOGREAD_MAX - r->end));
-	if (n < 0) {
-		int zerr;
+	n = gzread(
+	    r->gz, r->buf + r->end, (unsigned)(BLOCK + LOGREAD_MAX - r->end));
+	if (n <= 0) {
+		int zerr = Z_OK;
 		const char *msg = gzerror(r->gz, &zerr);
 
-		snprintf(err, errlen, "%s", msg != NULL ? msg : "read error");
-		return -1;
-	}
-	if (n == 0)
+		/* A truncated .gz ends with Z_BUF_ERROR, not a clean end. */
+		if (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
+			snprintf(err, errlen, "%s",
+			    msg != NULL && *msg ? msg : "read error");
+			return -1;
+		}
 		r->eof = 1;
+	}
 	r->end += (size_t)n;
 	return 0;
 }
@@ -101,7 +105,8 @@ logread_line(struct logread *r, const char **line, size_t *len, int *toolong,
 		*toolong = 0;
 		if (r->skipping) {
 			/* Drop the rest of an overlong line. */
-			r->start = nl != NULL ? (size_t)(nl + 1 - r->buf) : r->end;
+			r->start =
+			    nl != NULL ? (size_t)(nl + 1 - r->buf) : r->end;
 			if (nl != NULL)
 				r->skipping = 0;
 			else if (r->eof)

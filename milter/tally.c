@@ -74,7 +74,7 @@ grow(struct tally *t)
 		if (t->slots[i].key == NULL)
 			continue;
 		for (j = t->slots[i].hash & (ncap - 1); ns[j].key != NULL;
-		    j = (j + 1) & (ncap - 1))
+		     j = (j + 1) & (ncap - 1))
 			;
 		ns[j] = t->slots[i];
 	}
@@ -92,7 +92,7 @@ tally_add(struct tally *t, const void *key, size_t len, uint64_t n)
 	struct slot *s;
 
 	for (i = h & (t->cap - 1); t->slots[i].key != NULL;
-	    i = (i + 1) & (t->cap - 1)) {
+	     i = (i + 1) & (t->cap - 1)) {
 		s = &t->slots[i];
 		if (s->hash == h && s->len == len &&
 		    memcmp(s->key, key, len) == 0) {

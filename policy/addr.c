@@ -23,8 +23,8 @@ int
 addr_parse(const char *s, size_t len, struct addr *out)
 {
 	char tmp[64];
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-		0xff, 0xff };
+	static const uint8_t mapped[12] = {
+	    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
 	if (len == 0 || len >= sizeof(tmp) || memchr(s, '\0', len) != NULL)
 		return -1;
@@ -91,8 +91,8 @@ addr_format(const struct addr *a, char *buf, size_t size)
 
 	if (size > 0)
 		buf[0] = '\0';
-	if (inet_ntop(a->family == ADDR_V4 ? AF_INET : AF_INET6, a->bytes,
-		tmp, sizeof(tmp)) == NULL)
+	if (inet_ntop(a->family == ADDR_V4 ? AF_INET : AF_INET6, a->bytes, tmp,
+	        sizeof(tmp)) == NULL)
 		return 0;
 	n = strlen(tmp);
 	if (n + 1 > size)
@@ -102,8 +102,7 @@ addr_format(const struct addr *a, char *buf, size_t size)
 }
 
 size_t
-addr_format_prefix(const struct addr *a, unsigned plen, char *buf,
-    size_t size)
+addr_format_prefix(const struct addr *a, unsigned plen, char *buf, size_t size)
 {
 	size_t n = addr_format(a, buf, size);
 	int m;
@@ -127,7 +126,8 @@ addr_mask(struct addr *a, unsigned plen)
 		return;
 	i = plen / 8;
 	if (plen % 8 != 0) {
-		a->bytes[i] = (uint8_t)(a->bytes[i] & (0xffu << (8 - plen % 8)));
+		a->bytes[i] =
+		    (uint8_t)(a->bytes[i] & (0xffu << (8 - plen % 8)));
 		i++;
 	}
 	for (; i < 16; i++)

@@ -39,8 +39,8 @@ int addr_parse(const char *s, size_t len, struct addr *out);
  * zero (192.0.2.1/24 is refused, so a typo cannot widen a rule silently).
  * A bare address gets the full length (32 or 128). Returns 0 or -1.
  */
-int addr_parse_prefix(const char *s, size_t len, struct addr *net,
-    unsigned *plen);
+int addr_parse_prefix(
+    const char *s, size_t len, struct addr *net, unsigned *plen);
 
 /*
  * addr_format - write <a> as text into <buf> (<size> bytes, at least
@@ -53,8 +53,8 @@ size_t addr_format(const struct addr *a, char *buf, size_t size);
  * addr_format_prefix - like addr_format(), then "/LEN" unless <plen> is the
  * full length of the family.
  */
-size_t addr_format_prefix(const struct addr *a, unsigned plen, char *buf,
-    size_t size);
+size_t addr_format_prefix(
+    const struct addr *a, unsigned plen, char *buf, size_t size);
 
 /*
  * addr_mask - clear every bit of <a> below the first <plen> bits. A <plen>
@@ -65,8 +65,7 @@ void addr_mask(struct addr *a, unsigned plen);
 /*
  * addr_in_prefix - 1 when <a> lies inside <net>/<plen> (same family), else 0.
  */
-int addr_in_prefix(const struct addr *a, const struct addr *net,
-    unsigned plen);
+int addr_in_prefix(const struct addr *a, const struct addr *net, unsigned plen);
 
 /* addr_bits - 32 or 128 for the family of <a>. */
 unsigned addr_bits(const struct addr *a);

@@ -20,7 +20,7 @@
 
 struct ctab {
 	struct ctab_entry **buckets;
-	size_t nbuckets;          /* power of two */
+	size_t nbuckets; /* power of two */
 	size_t n;
 	size_t max_keys;
 	uint64_t seed;
@@ -28,7 +28,7 @@ struct ctab {
 	size_t keys[CTAB_SCOPES];
 	uint64_t evicted[CTAB_SCOPES];
 	uint64_t expired;
-	size_t entry_bytes;       /* sum of modelled block sizes */
+	size_t entry_bytes; /* sum of modelled block sizes */
 };
 
 /* hash - seeded 64-bit hash of (scope, key) */
@@ -77,7 +77,8 @@ entry_size(size_t keylen, uint32_t cap)
 static uint32_t *
 times(const struct ctab_entry *e)
 {
-	return (uint32_t *)(void *)((char *)(uintptr_t)e + ts_offset(e->keylen));
+	return (
+	    uint32_t *)(void *)((char *)(uintptr_t)e + ts_offset(e->keylen));
 }
 
 const uint8_t *
@@ -223,8 +224,8 @@ grow_buckets(struct ctab *t)
 }
 
 struct ctab_entry *
-ctab_get(struct ctab *t, unsigned scope, const void *key, size_t len,
-    uint32_t now_s)
+ctab_get(
+    struct ctab *t, unsigned scope, const void *key, size_t len, uint32_t now_s)
 {
 	struct ctab_entry **pp, *e;
 
@@ -299,8 +300,8 @@ resize(struct ctab *t, struct ctab_entry **ep, uint32_t cap)
 	e->cap = cap;
 	if ((uintptr_t)e != old)
 		relink(t, old, e);
-	t->entry_bytes = t->entry_bytes - before +
-	    block_cost(entry_size(e->keylen, cap));
+	t->entry_bytes =
+	    t->entry_bytes - before + block_cost(entry_size(e->keylen, cap));
 	*ep = e;
 	return 0;
 }

@@ -42,15 +42,15 @@ struct ctab_entry {
 	struct ctab_entry *hnext; /* hash chain */
 	struct ctab_entry *lprev; /* LRU list; head is the most recent */
 	struct ctab_entry *lnext;
-	uint32_t last_s;          /* last time an event was added or touched */
-	uint32_t ban_until;       /* 0: not banned */
-	uint16_t ban_rule;        /* owner's rule index for the ban */
-	uint8_t ban_action;       /* owner's action code for the ban */
+	uint32_t last_s;    /* last time an event was added or touched */
+	uint32_t ban_until; /* 0: not banned */
+	uint16_t ban_rule;  /* owner's rule index for the ban */
+	uint8_t ban_action; /* owner's action code for the ban */
 	uint8_t scope;
 	uint8_t keylen;
-	uint32_t nts;             /* times stored */
-	uint32_t cap;             /* room for times */
-	uint8_t data[];           /* key bytes, then aligned uint32 times */
+	uint32_t nts;   /* times stored */
+	uint32_t cap;   /* room for times */
+	uint8_t data[]; /* key bytes, then aligned uint32 times */
 };
 
 struct ctab_stats {
@@ -58,7 +58,7 @@ struct ctab_stats {
 	size_t total_keys;
 	uint64_t evicted[CTAB_SCOPES];
 	uint64_t expired;
-	size_t bytes;             /* estimated heap bytes, table included */
+	size_t bytes; /* estimated heap bytes, table included */
 	size_t max_keys;
 };
 
@@ -75,8 +75,8 @@ void ctab_free(struct ctab *t);
  * ctab_find - the entry for (<scope>, <key>/<len>) or NULL. Does not touch
  * the LRU order. <scope> < CTAB_SCOPES, <len> <= CTAB_KEY_MAX.
  */
-struct ctab_entry *ctab_find(const struct ctab *t, unsigned scope,
-    const void *key, size_t len);
+struct ctab_entry *ctab_find(
+    const struct ctab *t, unsigned scope, const void *key, size_t len);
 
 /*
  * ctab_get - the entry for the key, created empty if absent (evicting the

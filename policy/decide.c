@@ -12,7 +12,6 @@
 
 #include "decide.h"
 
-
 struct decider {
 	struct ctab *keys;
 	struct ctab *ids;
@@ -25,9 +24,9 @@ struct decider {
 struct skey {
 	enum scope scope;
 	uint8_t buf[CTAB_KEY_MAX];
-	size_t len;            /* 0: this scope does not apply */
-	int best;              /* domain/list: score of the chosen pattern */
-	const char *pattern;   /* domain/list: the chosen pattern */
+	size_t len;          /* 0: this scope does not apply */
+	int best;            /* domain/list: score of the chosen pattern */
+	const char *pattern; /* domain/list: the chosen pattern */
 	uint32_t keep_n, window_s; /* what its applicable limits need */
 };
 
@@ -97,7 +96,8 @@ rule_applies(const struct policy_rule *r, const struct skey *k)
 	if (r->allow || r->scope != k->scope || k->len == 0)
 		return 0;
 	if (r->scope == SCOPE_DOMAIN || r->scope == SCOPE_LIST)
-		return k->pattern != NULL && strcmp(r->pattern, k->pattern) == 0;
+		return k->pattern != NULL &&
+		    strcmp(r->pattern, k->pattern) == 0;
 	return 1;
 }
 
@@ -176,9 +176,9 @@ build_keys(const struct policy *p, const struct decide_req *r,
 		sk = &k[rule->scope];
 		if (sk->len == 0)
 			continue;
-		score = rule->scope == SCOPE_DOMAIN ?
-		    policy_domain_match(rule->pattern, r->domain) :
-		    policy_list_match(rule->pattern, r->list);
+		score = rule->scope == SCOPE_DOMAIN
+		    ? policy_domain_match(rule->pattern, r->domain)
+		    : policy_list_match(rule->pattern, r->list);
 		if (score > sk->best) {
 			sk->best = score;
 			sk->pattern = rule->pattern;
@@ -226,8 +226,8 @@ set_ban(struct decider *d, const struct policy *p, const struct skey *k,
     size_t ri, uint32_t now_s)
 {
 	const struct policy_rule *rule = &p->rules[ri];
-	struct ctab_entry *e = ctab_get(d->keys, k->scope, k->buf, k->len,
-	    now_s);
+	struct ctab_entry *e =
+	    ctab_get(d->keys, k->scope, k->buf, k->len, now_s);
 	uint32_t until = now_s + rule->ban_s;
 
 	if (e == NULL)
@@ -315,8 +315,8 @@ decide(struct decider *d, const struct policy *p, const struct decide_req *r,
 			out->retry = 1;
 			first_s = ctab_first_time(e);
 			(void)ctab_get(d->ids, 0, idk, sizeof(idk), now_s);
-		} else if ((e = ctab_get(d->ids, 0, idk, sizeof(idk),
-				now_s)) == NULL ||
+		} else if ((e = ctab_get(d->ids, 0, idk, sizeof(idk), now_s)) ==
+		        NULL ||
 		    ctab_add_event(d->ids, &e, now_s, 1, 0) != 0) {
 			err = -1;
 		}
@@ -350,7 +350,8 @@ decide(struct decider *d, const struct policy *p, const struct decide_req *r,
 		 * This confirmation adds one event unless it is a retry whose
 		 * own request is still inside the window.
 		 */
-		if (rule->scope == SCOPE_DOMAIN || !out->retry || first_s <= after)
+		if (rule->scope == SCOPE_DOMAIN || !out->retry ||
+		    first_s <= after)
 			count++;
 		tripped = count > rule->count;
 		if (out->nlimits < DECIDE_MAX_LIMITS) {
@@ -364,8 +365,8 @@ decide(struct decider *d, const struct policy *p, const struct decide_req *r,
 		out->nlimits++;
 		if (!tripped)
 			continue;
-		if (best_idx == SIZE_MAX || severer(rule->action, i,
-						out->action, best_idx)) {
+		if (best_idx == SIZE_MAX ||
+		    severer(rule->action, i, out->action, best_idx)) {
 			out->action = rule->action;
 			out->rule = rule;
 			out->banned = 0;
@@ -381,7 +382,8 @@ decide(struct decider *d, const struct policy *p, const struct decide_req *r,
 		for (i = 0; i < SCOPE_COUNT; i++)
 			if (i != SCOPE_DOMAIN && record(d, &k[i], now_s) != 0)
 				err = -1;
-	if (out->action == ACT_ACCEPT && record(d, &k[SCOPE_DOMAIN], now_s) != 0)
+	if (out->action == ACT_ACCEPT &&
+	    record(d, &k[SCOPE_DOMAIN], now_s) != 0)
 		err = -1;
 
 	if (out->banned)
@@ -395,10 +397,10 @@ decide(struct decider *d, const struct policy *p, const struct decide_req *r,
 }
 
 size_t
-decide_expire(struct decider *d, const struct policy *p, uint64_t now_ms,
-    size_t budget)
+decide_expire(
+    struct decider *d, const struct policy *p, uint64_t now_ms, size_t budget)
 {
-	uint32_t idle[CTAB_SCOPES] = { 0 }, id_idle[CTAB_SCOPES] = { 0 };
+	uint32_t idle[CTAB_SCOPES] = {0}, id_idle[CTAB_SCOPES] = {0};
 	uint32_t now_s = (uint32_t)(now_ms / 1000);
 	size_t s;
 

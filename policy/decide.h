@@ -53,49 +53,49 @@
 #define DECIDE_KEY_TEXT 272
 
 struct decide_conf {
-	size_t max_keys;       /* counter entries, all scopes together */
-	size_t max_ids;        /* confirmation identities remembered */
-	uint32_t id_ttl_s;     /* how long an identity is remembered */
-	uint64_t seed;         /* hash seed (random in the daemon) */
+	size_t max_keys;   /* counter entries, all scopes together */
+	size_t max_ids;    /* confirmation identities remembered */
+	uint32_t id_ttl_s; /* how long an identity is remembered */
+	uint64_t seed;     /* hash seed (random in the daemon) */
 };
 
 struct decide_req {
-	const char *list;      /* list name, NUL-terminated */
-	const char *domain;    /* recipient domain, lower-case; "" if none */
+	const char *list;   /* list name, NUL-terminated */
+	const char *domain; /* recipient domain, lower-case; "" if none */
 	const struct origin *origin;
-	const void *id;        /* identity bytes; NULL: always a new request */
+	const void *id; /* identity bytes; NULL: always a new request */
 	size_t idlen;
 };
 
 /* What one limit saw while deciding. */
 struct decide_limit {
 	const struct policy_rule *rule;
-	char key[DECIDE_KEY_TEXT];   /* the key, printed */
-	uint32_t count;   /* events inside the window, this one included when
-			     it counts (a new request, or a delivery) */
+	char key[DECIDE_KEY_TEXT]; /* the key, printed */
+	uint32_t count; /* events inside the window, this one included when
+	                   it counts (a new request, or a delivery) */
 	int tripped;
 };
 
 struct decision {
 	enum action action;
 	const struct policy_rule *rule; /* deciding rule; NULL: none tripped */
-	int allowed;        /* an allow rule matched (then <rule> is it) */
-	int retry;          /* identity seen before */
-	int banned;         /* an active ban decided */
+	int allowed; /* an allow rule matched (then <rule> is it) */
+	int retry;   /* identity seen before */
+	int banned;  /* an active ban decided */
 	uint32_t ban_left_s;
 	char ban_key[DECIDE_KEY_TEXT];
 	enum scope ban_scope;
 	int internal_error;
 	struct decide_limit limits[DECIDE_MAX_LIMITS];
-	size_t nlimits;     /* limits evaluated (at most DECIDE_MAX_LIMITS
-			       are reported) */
+	size_t nlimits; /* limits evaluated (at most DECIDE_MAX_LIMITS
+	                   are reported) */
 };
 
 struct decide_stats {
 	uint64_t decisions[ACT_COUNT];
 	uint64_t allowed, retries, banned;
-	struct ctab_stats keys;  /* counter table */
-	struct ctab_stats ids;   /* identity table */
+	struct ctab_stats keys; /* counter table */
+	struct ctab_stats ids;  /* identity table */
 };
 
 /* decide_conf_init - defaults: 1,000,000 keys and ids, ids kept 5d + 1h. */
@@ -121,8 +121,8 @@ int decide(struct decider *d, const struct policy *p,
  * each. An entry is idle once its scope's longest window (and its ban)
  * has passed. Returns the number dropped.
  */
-size_t decide_expire(struct decider *d, const struct policy *p,
-    uint64_t now_ms, size_t budget);
+size_t decide_expire(
+    struct decider *d, const struct policy *p, uint64_t now_ms, size_t budget);
 
 /* decide_stats - the decider's figures. */
 void decide_stats(const struct decider *d, struct decide_stats *s);

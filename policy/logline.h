@@ -31,15 +31,15 @@
 #define LOGJOIN_MAX (64 * 1024)
 
 enum logev_kind {
-	LOGEV_OTHER = 0,     /* prefixed record of no interest */
-	LOGEV_PENDING,       /* 2.1 "LIST: pending WHO  REMOTE" */
-	LOGEV_NEW,           /* 2.1 "LIST: new[ (digest)] WHO, WHENCE" */
-	LOGEV_DELETED,       /* 2.1 "LIST: deleted ADDR[; WHENCE]", MM3 too */
-	LOGEV_CHANGED,       /* 2.1 "LIST: changed member address from A to B" */
-	LOGEV_AUTOUNSUB,     /* 2.1 "LIST: ADDR auto-unsubscribed [reason: R]" */
-	LOGEV_HELD_SUB,      /* MM3 "LIST@DOM: held subscription request from A" */
-	LOGEV_HELD_UNSUB,    /* MM3 "... held unsubscription request from A" */
-	LOGEV_CONFIRM_SENT   /* MM3 "deque: do_confirm_verify" (PID only) */
+	LOGEV_OTHER = 0,  /* prefixed record of no interest */
+	LOGEV_PENDING,    /* 2.1 "LIST: pending WHO  REMOTE" */
+	LOGEV_NEW,        /* 2.1 "LIST: new[ (digest)] WHO, WHENCE" */
+	LOGEV_DELETED,    /* 2.1 "LIST: deleted ADDR[; WHENCE]", MM3 too */
+	LOGEV_CHANGED,    /* 2.1 "LIST: changed member address from A to B" */
+	LOGEV_AUTOUNSUB,  /* 2.1 "LIST: ADDR auto-unsubscribed [reason: R]" */
+	LOGEV_HELD_SUB,   /* MM3 "LIST@DOM: held subscription request from A" */
+	LOGEV_HELD_UNSUB, /* MM3 "... held unsubscription request from A" */
+	LOGEV_CONFIRM_SENT /* MM3 "deque: do_confirm_verify" (PID only) */
 };
 
 enum logev_remote {
@@ -59,9 +59,9 @@ struct logspan {
 
 struct logev {
 	enum logev_kind kind;
-	int64_t time;   /* prefix date read as UTC, seconds since the epoch */
+	int64_t time; /* prefix date read as UTC, seconds since the epoch */
 	uint32_t pid;
-	int digest;     /* LOGEV_NEW: 1 for "new (digest)" */
+	int digest; /* LOGEV_NEW: 1 for "new (digest)" */
 	/*
 	 * List name as logged ("mylist", or "test@lists.example.org" for
 	 * MM3), NUL-terminated, case kept.
@@ -74,22 +74,22 @@ struct logev {
 	 */
 	char addr[LOGEV_ADDR_MAX];
 	char addr2[LOGEV_ADDR_MAX];
-	struct logspan name;   /* display name exactly as logged (may be
-				  quoted, escaped, contain newlines); len 0
-				  when none */
-	struct logspan remote; /* PENDING: remote text; NEW: whence;
-				  DELETED: whence; AUTOUNSUB: reason */
+	struct logspan name;           /* display name exactly as logged (may be
+	                                  quoted, escaped, contain newlines); len 0
+	                                  when none */
+	struct logspan remote;         /* PENDING: remote text; NEW: whence;
+	                                  DELETED: whence; AUTOUNSUB: reason */
 	enum logev_remote remote_kind; /* PENDING only, else REMOTE_NONE */
 };
 
 enum logline_result {
 	LOGLINE_OK = 0,
-	LOGLINE_OTHER,       /* valid prefix, not a subscription record */
-	LOGLINE_NOPREFIX,    /* no strict "Mon DD HH:MM:SS YYYY (PID) " */
-	LOGLINE_BADDATE,     /* prefix shape right, date impossible */
-	LOGLINE_NUL,         /* a NUL byte inside the record */
-	LOGLINE_MALFORMED,   /* known kind, fields do not parse */
-	LOGLINE_TOOLONG      /* address or list name too long */
+	LOGLINE_OTHER,     /* valid prefix, not a subscription record */
+	LOGLINE_NOPREFIX,  /* no strict "Mon DD HH:MM:SS YYYY (PID) " */
+	LOGLINE_BADDATE,   /* prefix shape right, date impossible */
+	LOGLINE_NUL,       /* a NUL byte inside the record */
+	LOGLINE_MALFORMED, /* known kind, fields do not parse */
+	LOGLINE_TOOLONG    /* address or list name too long */
 };
 
 /*
@@ -98,16 +98,16 @@ enum logline_result {
  * otherwise return 0. Accepts only English C-locale month names, a
  * two-digit zero-padded day, a 4-digit year and "(DIGITS) ".
  */
-size_t logline_prefix(const char *line, size_t len, int64_t *time,
-    uint32_t *pid);
+size_t logline_prefix(
+    const char *line, size_t len, int64_t *time, uint32_t *pid);
 
 /*
  * logline_parse - parse one whole record (first line plus continuation
  * lines joined with '\n', no trailing newline). Spans in <ev> point into
  * <rec>, which must outlive their use. Returns a logline_result.
  */
-enum logline_result logline_parse(const char *rec, size_t len,
-    struct logev *ev);
+enum logline_result logline_parse(
+    const char *rec, size_t len, struct logev *ev);
 
 /* logline_strerror - a short English text for <r>. Static storage. */
 const char *logline_strerror(enum logline_result r);
@@ -120,22 +120,22 @@ const char *logline_strerror(enum logline_result r);
  * valid until the next push/flush/free on the same logjoin.
  */
 struct logrec {
-	const char *p;       /* the record, continuation lines joined with \n */
+	const char *p; /* the record, continuation lines joined with \n */
 	size_t len;
-	uint64_t lineno;     /* 1-based number of its first physical line */
-	unsigned nlines;     /* physical lines it spans */
-	int prefixed;        /* 0: lines before any prefixed line (orphans) */
-	int truncated;       /* 1 when cut at LOGJOIN_MAX */
+	uint64_t lineno; /* 1-based number of its first physical line */
+	unsigned nlines; /* physical lines it spans */
+	int prefixed;    /* 0: lines before any prefixed line (orphans) */
+	int truncated;   /* 1 when cut at LOGJOIN_MAX */
 };
 
 struct logjoin {
-	char *buf[2];        /* double buffer: one being built, one handed out */
+	char *buf[2]; /* double buffer: one being built, one handed out */
 	size_t cap[2];
-	size_t len;          /* bytes in the record being built (buf[cur]) */
+	size_t len; /* bytes in the record being built (buf[cur]) */
 	int cur;
-	int have;            /* a record is being built */
+	int have; /* a record is being built */
 	struct logrec building;
-	uint64_t lineno;     /* physical lines seen */
+	uint64_t lineno; /* physical lines seen */
 };
 
 /* logjoin_init - make <j> empty. No allocation yet. */
@@ -148,8 +148,8 @@ void logjoin_init(struct logjoin *j);
  * line is then lost and counted as nothing). Orphan continuation lines at
  * the very start of input form a record with prefixed == 0.
  */
-int logjoin_push(struct logjoin *j, const char *line, size_t len,
-    struct logrec *out);
+int logjoin_push(
+    struct logjoin *j, const char *line, size_t len, struct logrec *out);
 
 /* logjoin_flush - hand out the record being built, if any: 1 or 0. */
 int logjoin_flush(struct logjoin *j, struct logrec *out);

@@ -10,8 +10,8 @@
 #include "numparse.h"
 
 int
-num_parse_u64(const char *s, size_t len, uint64_t min, uint64_t max,
-    uint64_t *out)
+num_parse_u64(
+    const char *s, size_t len, uint64_t min, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
 	size_t i;
@@ -35,8 +35,8 @@ num_parse_u64(const char *s, size_t len, uint64_t min, uint64_t max,
 }
 
 int
-num_parse_duration(const char *s, size_t len, uint64_t min_s, uint64_t max_s,
-    uint64_t *out_s)
+num_parse_duration(
+    const char *s, size_t len, uint64_t min_s, uint64_t max_s, uint64_t *out_s)
 {
 	uint64_t n, factor;
 
@@ -73,7 +73,7 @@ num_format_duration(uint64_t secs, char *buf, size_t size)
 	static const struct {
 		uint64_t factor;
 		char unit;
-	} units[] = { { 86400, 'd' }, { 3600, 'h' }, { 60, 'm' }, { 1, 's' } };
+	} units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
 	size_t i;
 	int n;
 

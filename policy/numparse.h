@@ -18,15 +18,15 @@
  * [<min>, <max>]. Returns 0 and sets <out>, or -1 (empty, sign, non-digit,
  * overflow, out of range).
  */
-int num_parse_u64(const char *s, size_t len, uint64_t min, uint64_t max,
-    uint64_t *out);
+int num_parse_u64(
+    const char *s, size_t len, uint64_t min, uint64_t max, uint64_t *out);
 
 /*
  * num_parse_duration - parse "N" + one of s m h d into seconds within
  * [<min_s>, <max_s>]. A unit is required. Returns 0 or -1.
  */
-int num_parse_duration(const char *s, size_t len, uint64_t min_s,
-    uint64_t max_s, uint64_t *out_s);
+int num_parse_duration(
+    const char *s, size_t len, uint64_t min_s, uint64_t max_s, uint64_t *out_s);
 
 /*
  * num_format_duration - write <secs> in the largest unit that divides it

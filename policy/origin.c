@@ -50,8 +50,8 @@ origin_unknown(struct origin *o)
 }
 
 void
-origin_from_addr(const struct origin_conf *c, const struct addr *a,
-    struct origin *o)
+origin_from_addr(
+    const struct origin_conf *c, const struct addr *a, struct origin *o)
 {
 	int v4 = a->family == ADDR_V4;
 
@@ -59,8 +59,8 @@ origin_from_addr(const struct origin_conf *c, const struct addr *a,
 	o->kind = ORIGIN_IP;
 	o->ip = *a;
 	o->ipkey_len = make_ipkey(a, v4 ? c->v4_host : c->v6_host, o->ipkey);
-	o->subnetkey_len = make_ipkey(a, v4 ? c->v4_subnet : c->v6_subnet,
-	    o->subnetkey);
+	o->subnetkey_len =
+	    make_ipkey(a, v4 ? c->v4_subnet : c->v6_subnet, o->subnetkey);
 }
 
 void
@@ -90,8 +90,9 @@ trim(const char **s, size_t *len)
 		(*s)++;
 		(*len)--;
 	}
-	while (*len > 0 && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t' ||
-	    (*s)[*len - 1] == '\r'))
+	while (*len > 0 &&
+	    ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t' ||
+	        (*s)[*len - 1] == '\r'))
 		(*len)--;
 }
 
@@ -115,7 +116,8 @@ parse_entry(const char *s, size_t len, struct addr *a)
 	if (addr_parse(s, len, a) == 0)
 		return 0;
 	colon = memchr(s, ':', len);
-	if (colon != NULL && memchr(colon + 1, ':', len - (size_t)(colon - s) - 1) == NULL)
+	if (colon != NULL &&
+	    memchr(colon + 1, ':', len - (size_t)(colon - s) - 1) == NULL)
 		return addr_parse(s, (size_t)(colon - s), a);
 	return -1;
 }
@@ -148,8 +150,8 @@ is_mail(const char *s, size_t len)
 }
 
 void
-origin_from_remote(const struct origin_conf *c, const char *s, size_t len,
-    struct origin *o)
+origin_from_remote(
+    const struct origin_conf *c, const char *s, size_t len, struct origin *o)
 {
 	struct addr a;
 	size_t end;

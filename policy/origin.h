@@ -40,11 +40,7 @@
 #define ORIGIN_TAG_MAIL '@'
 #define ORIGIN_TAG_UNKNOWN '?'
 
-enum origin_kind {
-	ORIGIN_UNKNOWN = 0,
-	ORIGIN_IP,
-	ORIGIN_MAIL
-};
+enum origin_kind { ORIGIN_UNKNOWN = 0, ORIGIN_IP, ORIGIN_MAIL };
 
 struct origin_conf {
 	unsigned v4_host, v6_host;     /* ip key prefixes: 32 and 64 */
@@ -56,11 +52,11 @@ struct origin_conf {
 
 struct origin {
 	enum origin_kind kind;
-	struct addr ip;                /* ORIGIN_IP: the full address */
+	struct addr ip; /* ORIGIN_IP: the full address */
 	uint8_t ipkey[ORIGIN_KEY_MAX];
 	size_t ipkey_len;
 	uint8_t subnetkey[ORIGIN_KEY_MAX];
-	size_t subnetkey_len;          /* 0: no subnet key (mail origin) */
+	size_t subnetkey_len; /* 0: no subnet key (mail origin) */
 };
 
 /* origin_conf_init - the defaults: /32, /64, /24, /48, no proxies. */
@@ -71,12 +67,12 @@ void origin_conf_init(struct origin_conf *c);
  * Mailman (or found in a confirmation body) and fill <o>. Never fails: what
  * cannot be read is ORIGIN_UNKNOWN.
  */
-void origin_from_remote(const struct origin_conf *c, const char *s,
-    size_t len, struct origin *o);
+void origin_from_remote(
+    const struct origin_conf *c, const char *s, size_t len, struct origin *o);
 
 /* origin_from_addr - an origin for the client address <a>. */
-void origin_from_addr(const struct origin_conf *c, const struct addr *a,
-    struct origin *o);
+void origin_from_addr(
+    const struct origin_conf *c, const struct addr *a, struct origin *o);
 
 /*
  * origin_from_mail - an origin for a request made by mail from <addr>
@@ -91,7 +87,7 @@ void origin_unknown(struct origin *o);
  * origin_key_format - print a key made by this module into <buf>. Returns
  * the length, or 0 when <size> is too small or the key is malformed.
  */
-size_t origin_key_format(const uint8_t *key, size_t len, char *buf,
-    size_t size);
+size_t origin_key_format(
+    const uint8_t *key, size_t len, char *buf, size_t size);
 
 #endif

@@ -45,27 +45,27 @@ enum scope {
 };
 #define SCOPE_COUNT 4
 
-#define POLICY_MAX_COUNT 100000u         /* N in N/W */
+#define POLICY_MAX_COUNT 100000u /* N in N/W */
 #define POLICY_MAX_WINDOW_S (366u * 86400u)
 #define POLICY_MAX_BAN_S (366u * 86400u)
 #define POLICY_PATTERN_MAX 255
 
 struct policy_rule {
-	unsigned line;        /* 1-based line in the source */
-	int allow;            /* 1: allow rule, 0: limit rule */
-	enum scope scope;     /* allow ip uses SCOPE_IP */
+	unsigned line;    /* 1-based line in the source */
+	int allow;        /* 1: allow rule, 0: limit rule */
+	enum scope scope; /* allow ip uses SCOPE_IP */
 	/*
 	 * Domain or list pattern (allow/limit domain, allow/limit list),
 	 * lower-cased; NULL for ip and subnet rules.
 	 */
 	char *pattern;
-	struct addr net;      /* allow ip: the network */
+	struct addr net; /* allow ip: the network */
 	unsigned plen;
 	/* limit rules only: */
-	uint32_t count;       /* N: the (N+1)-th event inside <window_s> trips */
+	uint32_t count; /* N: the (N+1)-th event inside <window_s> trips */
 	uint32_t window_s;
 	enum action action;
-	uint32_t ban_s;       /* 0: no ban */
+	uint32_t ban_s; /* 0: no ban */
 };
 
 struct policy {
@@ -79,7 +79,7 @@ struct policy {
 
 struct policy_error {
 	unsigned line, col;
-	char *msg;            /* "file:line:col: message", owned */
+	char *msg; /* "file:line:col: message", owned */
 };
 
 struct policy_errors {
@@ -117,8 +117,7 @@ char *policy_print(const struct policy *p);
  * policy_rule_format - one rule in canonical form into <buf> (no newline).
  * Returns the length, or 0 when <size> is too small.
  */
-size_t policy_rule_format(const struct policy_rule *r, char *buf,
-    size_t size);
+size_t policy_rule_format(const struct policy_rule *r, char *buf, size_t size);
 
 /* action_name / scope_name - "accept", "defer", ...; "ip", "subnet", ... */
 const char *action_name(enum action a);

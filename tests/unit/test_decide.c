@@ -29,7 +29,7 @@ static struct fixture *
 setup_policy(const char *text)
 {
 	static struct fixture f;
-	struct policy_errors errs = { 0 };
+	struct policy_errors errs = {0};
 	struct decide_conf dc;
 
 	memset(&f, 0, sizeof(f));
@@ -89,13 +89,13 @@ expect_seq(struct fixture *f, const char *remote, const uint64_t *times,
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		enum action got = judge(f, remote, "example.com", "mylist",
-		    times[i], 0, NULL);
+		enum action got = judge(
+		    f, remote, "example.com", "mylist", times[i], 0, NULL);
 
 		if (got != want[i])
-			fail_msg("request %zu at +%llus: got %s, want %s", i + 1,
-			    (unsigned long long)times[i], action_name(got),
-			    action_name(want[i]));
+			fail_msg("request %zu at +%llus: got %s, want %s",
+			    i + 1, (unsigned long long)times[i],
+			    action_name(got), action_name(want[i]));
 	}
 }
 
@@ -110,8 +110,8 @@ test_limit_trips_on_the_next_event_inside_the_window(void **state)
 {
 	struct fixture *f = setup_policy("limit ip 5/12h hold\n");
 	/* Five in an hour go out; the sixth and seventh are held. */
-	const uint64_t t[] = { 0, 600, 1200, 1800, 2400, 3000, 3600 };
-	const enum action w[] = { A, A, A, A, A, H, H };
+	const uint64_t t[] = {0, 600, 1200, 1800, 2400, 3000, 3600};
+	const enum action w[] = {A, A, A, A, A, H, H};
 
 	(void)state;
 	expect_seq(f, "192.0.2.10", t, w, 7);
@@ -127,8 +127,8 @@ test_events_older_than_the_window_stop_counting(void **state)
 	 * at +12 it holds +5, +11, +12: three, trips; at +22 it holds
 	 * +12 and +22 (+21 does not exist): fine again.
 	 */
-	const uint64_t t[] = { 0, 5, 11, 12, 22 };
-	const enum action w[] = { A, A, A, R, R };
+	const uint64_t t[] = {0, 5, 11, 12, 22};
+	const enum action w[] = {A, A, A, R, R};
 
 	(void)state;
 	/*
@@ -136,10 +136,10 @@ test_events_older_than_the_window_stop_counting(void **state)
 	 * No: +12 is at the edge and excluded, so the count is 1: accept.
 	 */
 	expect_seq(f, "192.0.2.11", t, w, 3);
-	assert_int_equal(judge(f, "192.0.2.11", "example.com", "l", 12, 0,
-			     NULL), R);
-	assert_int_equal(judge(f, "192.0.2.11", "example.com", "l", 22, 0,
-			     NULL), A);
+	assert_int_equal(
+	    judge(f, "192.0.2.11", "example.com", "l", 12, 0, NULL), R);
+	assert_int_equal(
+	    judge(f, "192.0.2.11", "example.com", "l", 22, 0, NULL), A);
 	teardown_fixture(f);
 }
 
@@ -154,23 +154,26 @@ test_ban_refuses_for_its_duration_then_starts_afresh(void **state)
 	 * requests were not counted, and the first five are older than 12 h,
 	 * so after the ban five more go out, then the next trips again.
 	 */
-	const uint64_t t[] = { 0, 600, 1200, 1800, 2400, 3000, 3600, 12 * h,
-		24 * h + 2999, 24 * h + 3000, 24 * h + 3001, 24 * h + 3002,
-		24 * h + 3003, 24 * h + 3004, 24 * h + 3005 };
-	const enum action w[] = { A, A, A, A, A, R, R, R, R, A, A, A, A, A, R };
+	const uint64_t t[] = {0, 600, 1200, 1800, 2400, 3000, 3600, 12 * h,
+	    24 * h + 2999, 24 * h + 3000, 24 * h + 3001, 24 * h + 3002,
+	    24 * h + 3003, 24 * h + 3004, 24 * h + 3005};
+	const enum action w[] = {A, A, A, A, A, R, R, R, R, A, A, A, A, A, R};
 	struct decision dn;
 
 	(void)state;
 	expect_seq(f, "198.51.100.20", t, w, 15);
 	/* Another address is not affected. */
 	assert_int_equal(judge(f, "198.51.100.21", "example.com", "mylist",
-			     24 * h + 3006, 0, &dn), A);
+	                     24 * h + 3006, 0, &dn),
+	    A);
 	/* The new ban is reported as such. */
 	assert_int_equal(judge(f, "198.51.100.20", "example.com", "mylist",
-			     24 * h + 3007, 0, &dn), R);
+	                     24 * h + 3007, 0, &dn),
+	    R);
 	assert_true(dn.banned);
 	assert_string_equal(dn.ban_key, "198.51.100.20");
-	assert_int_equal(dn.ban_left_s, 24 * h + 3005 + 24 * h - (24 * h + 3007));
+	assert_int_equal(
+	    dn.ban_left_s, 24 * h + 3005 + 24 * h - (24 * h + 3007));
 	teardown_fixture(f);
 }
 
@@ -181,25 +184,29 @@ test_domain_counts_deliveries_only(void **state)
 	struct decision dn;
 
 	(void)state;
-	assert_int_equal(judge(f, "192.0.2.1", "yahoo.com", "l", 0, 1, NULL), A);
-	assert_int_equal(judge(f, "192.0.2.2", "yahoo.com", "l", 1, 2, NULL), A);
+	assert_int_equal(
+	    judge(f, "192.0.2.1", "yahoo.com", "l", 0, 1, NULL), A);
+	assert_int_equal(
+	    judge(f, "192.0.2.2", "yahoo.com", "l", 1, 2, NULL), A);
 	/* The third is deferred, and so is the fourth: */
 	assert_int_equal(judge(f, "192.0.2.3", "yahoo.com", "l", 2, 3, &dn), D);
 	assert_int_equal(dn.limits[0].count, 3);
-	assert_int_equal(judge(f, "192.0.2.4", "yahoo.com", "l", 3, 4, NULL), D);
+	assert_int_equal(
+	    judge(f, "192.0.2.4", "yahoo.com", "l", 3, 4, NULL), D);
 	/* another domain is not */
-	assert_int_equal(judge(f, "192.0.2.5", "gmail.com", "l", 4, 5, NULL), A);
+	assert_int_equal(
+	    judge(f, "192.0.2.5", "gmail.com", "l", 4, 5, NULL), A);
 	/*
 	 * Deferrals did not count: once the first delivery (+0) leaves the
 	 * hour, exactly one more fits; the retry of #3 gets it, #4 waits.
 	 */
-	assert_int_equal(judge(f, "192.0.2.3", "yahoo.com", "l", 3600, 3, &dn),
-	    A);
+	assert_int_equal(
+	    judge(f, "192.0.2.3", "yahoo.com", "l", 3600, 3, &dn), A);
 	assert_true(dn.retry);
-	assert_int_equal(judge(f, "192.0.2.4", "yahoo.com", "l", 3600, 4, NULL),
-	    D);
-	assert_int_equal(judge(f, "192.0.2.4", "yahoo.com", "l", 3601, 4, NULL),
-	    A);
+	assert_int_equal(
+	    judge(f, "192.0.2.4", "yahoo.com", "l", 3600, 4, NULL), D);
+	assert_int_equal(
+	    judge(f, "192.0.2.4", "yahoo.com", "l", 3601, 4, NULL), A);
 	teardown_fixture(f);
 }
 
@@ -207,19 +214,21 @@ static void
 test_most_specific_domain_pattern_applies(void **state)
 {
 	struct fixture *f = setup_policy("limit domain * 3/1h defer\n"
-					 "limit domain *.edu 2/1h hold\n"
-					 "limit domain mit.edu 1/1h reject\n");
+	                                 "limit domain *.edu 2/1h hold\n"
+	                                 "limit domain mit.edu 1/1h reject\n");
 	uint64_t t = 0;
 
 	(void)state;
-	assert_int_equal(judge(f, "192.0.2.1", "mit.edu", "l", t++, 0, NULL), A);
-	assert_int_equal(judge(f, "192.0.2.1", "mit.edu", "l", t++, 0, NULL), R);
-	assert_int_equal(judge(f, "192.0.2.1", "cs.cmu.edu", "l", t++, 0, NULL),
-	    A);
-	assert_int_equal(judge(f, "192.0.2.1", "cs.cmu.edu", "l", t++, 0, NULL),
-	    A);
-	assert_int_equal(judge(f, "192.0.2.1", "cs.cmu.edu", "l", t++, 0, NULL),
-	    H);
+	assert_int_equal(
+	    judge(f, "192.0.2.1", "mit.edu", "l", t++, 0, NULL), A);
+	assert_int_equal(
+	    judge(f, "192.0.2.1", "mit.edu", "l", t++, 0, NULL), R);
+	assert_int_equal(
+	    judge(f, "192.0.2.1", "cs.cmu.edu", "l", t++, 0, NULL), A);
+	assert_int_equal(
+	    judge(f, "192.0.2.1", "cs.cmu.edu", "l", t++, 0, NULL), A);
+	assert_int_equal(
+	    judge(f, "192.0.2.1", "cs.cmu.edu", "l", t++, 0, NULL), H);
 	assert_int_equal(judge(f, "192.0.2.1", "qq.com", "l", t++, 0, NULL), A);
 	assert_int_equal(judge(f, "192.0.2.1", "qq.com", "l", t++, 0, NULL), A);
 	assert_int_equal(judge(f, "192.0.2.1", "qq.com", "l", t++, 0, NULL), A);
@@ -231,24 +240,27 @@ static void
 test_most_specific_list_pattern_applies(void **state)
 {
 	struct fixture *f = setup_policy("limit list * 2/1h hold\n"
-					 "limit list announce 4/1h hold\n");
+	                                 "limit list announce 4/1h hold\n");
 	int i;
 
 	(void)state;
 	for (i = 0; i < 4; i++)
 		assert_int_equal(judge(f, "192.0.2.1", "example.com",
-				     "announce", (uint64_t)i, 0, NULL), A);
-	assert_int_equal(judge(f, "192.0.2.1", "example.com", "announce", 5, 0,
-			     NULL), H);
+		                     "announce", (uint64_t)i, 0, NULL),
+		    A);
+	assert_int_equal(
+	    judge(f, "192.0.2.1", "example.com", "announce", 5, 0, NULL), H);
 	teardown_fixture(f);
 	/* Mailman 3 names lists name@host; the pattern names the list. */
 	f = setup_policy("limit list announce 1/1h hold\n");
 	assert_int_equal(judge(f, "192.0.2.1", "example.com",
-			     "announce@lists.example.org", 0, 0, NULL), A);
+	                     "announce@lists.example.org", 0, 0, NULL),
+	    A);
 	assert_int_equal(judge(f, "192.0.2.1", "example.com",
-			     "announce@lists.example.org", 1, 0, NULL), H);
-	assert_int_equal(judge(f, "192.0.2.1", "example.com", "other", 2, 0,
-			     NULL), A);
+	                     "announce@lists.example.org", 1, 0, NULL),
+	    H);
+	assert_int_equal(
+	    judge(f, "192.0.2.1", "example.com", "other", 2, 0, NULL), A);
 	teardown_fixture(f);
 }
 
@@ -256,8 +268,8 @@ static void
 test_severest_action_wins_then_first_rule(void **state)
 {
 	struct fixture *f = setup_policy("limit ip 1/1h defer\n"
-					 "limit subnet 1/1h reject\n"
-					 "limit list * 1/1h reject\n");
+	                                 "limit subnet 1/1h reject\n"
+	                                 "limit list * 1/1h reject\n");
 	struct decision dn;
 
 	(void)state;
@@ -275,24 +287,25 @@ static void
 test_allow_exempts_and_does_not_count(void **state)
 {
 	struct fixture *f = setup_policy("allow ip 192.0.2.0/24\n"
-					 "allow domain example.org\n"
-					 "allow list private-*\n"
-					 "limit list * 1/1h hold\n");
+	                                 "allow domain example.org\n"
+	                                 "allow list private-*\n"
+	                                 "limit list * 1/1h hold\n");
 	struct decision dn;
 	int i;
 
 	(void)state;
 	for (i = 0; i < 5; i++) {
-		assert_int_equal(judge(f, "192.0.2.9", "a.com", "pub",
-				     (uint64_t)i, 0, &dn), A);
+		assert_int_equal(
+		    judge(f, "192.0.2.9", "a.com", "pub", (uint64_t)i, 0, &dn),
+		    A);
 		assert_true(dn.allowed);
 		assert_int_equal(dn.rule->line, 1);
 	}
-	assert_int_equal(judge(f, "203.0.113.1", "example.org", "pub", 6, 0,
-			     &dn), A);
+	assert_int_equal(
+	    judge(f, "203.0.113.1", "example.org", "pub", 6, 0, &dn), A);
 	assert_int_equal(dn.rule->line, 2);
-	assert_int_equal(judge(f, "203.0.113.1", "a.com", "private-x", 7, 0,
-			     &dn), A);
+	assert_int_equal(
+	    judge(f, "203.0.113.1", "a.com", "private-x", 7, 0, &dn), A);
 	assert_int_equal(dn.rule->line, 3);
 	/* None of the above counted on list "pub": one more fits. */
 	assert_int_equal(judge(f, "203.0.113.1", "a.com", "pub", 8, 0, &dn), A);
@@ -320,21 +333,21 @@ static void
 test_mail_and_unknown_origins_have_their_own_keys(void **state)
 {
 	struct fixture *f = setup_policy("limit ip 1/1h hold\n"
-					 "limit subnet 1/1h reject\n");
+	                                 "limit subnet 1/1h reject\n");
 	struct decision dn;
 
 	(void)state;
-	assert_int_equal(judge(f, "mallory@example.com", "a.com", "l", 0, 0,
-			     &dn), A);
+	assert_int_equal(
+	    judge(f, "mallory@example.com", "a.com", "l", 0, 0, &dn), A);
 	/* No subnet key for a request by mail: only the ip limit applies. */
 	assert_int_equal(dn.nlimits, 1);
 	assert_string_equal(dn.limits[0].key, "mallory@example.com");
-	assert_int_equal(judge(f, "Mallory@EXAMPLE.com", "a.com", "l", 1, 0,
-			     &dn), H);
-	assert_int_equal(judge(f, "unidentified origin", "a.com", "l", 2, 0,
-			     &dn), A);
-	assert_int_equal(judge(f, "not an address", "a.com", "l", 3, 0, &dn),
-	    R);
+	assert_int_equal(
+	    judge(f, "Mallory@EXAMPLE.com", "a.com", "l", 1, 0, &dn), H);
+	assert_int_equal(
+	    judge(f, "unidentified origin", "a.com", "l", 2, 0, &dn), A);
+	assert_int_equal(
+	    judge(f, "not an address", "a.com", "l", 3, 0, &dn), R);
 	assert_string_equal(dn.limits[0].key, "unknown");
 	teardown_fixture(f);
 }
@@ -343,20 +356,20 @@ static void
 test_ipv6_keys_by_64_and_48(void **state)
 {
 	struct fixture *f = setup_policy("limit ip 1/1h hold\n"
-					 "limit subnet 2/1h reject\n");
+	                                 "limit subnet 2/1h reject\n");
 	struct decision dn;
 
 	(void)state;
-	assert_int_equal(judge(f, "2001:db8:1:2::1", "a.com", "l", 0, 0, &dn),
-	    A);
+	assert_int_equal(
+	    judge(f, "2001:db8:1:2::1", "a.com", "l", 0, 0, &dn), A);
 	assert_string_equal(dn.limits[0].key, "2001:db8:1:2::/64");
 	assert_string_equal(dn.limits[1].key, "2001:db8:1::/48");
 	/* Same /64: held. */
-	assert_int_equal(judge(f, "2001:db8:1:2::ffff", "a.com", "l", 1, 0,
-			     NULL), H);
+	assert_int_equal(
+	    judge(f, "2001:db8:1:2::ffff", "a.com", "l", 1, 0, NULL), H);
 	/* Another /64 of the same /48: third request there, rejected. */
-	assert_int_equal(judge(f, "2001:db8:1:3::1", "a.com", "l", 2, 0, NULL),
-	    R);
+	assert_int_equal(
+	    judge(f, "2001:db8:1:3::1", "a.com", "l", 2, 0, NULL), R);
 	teardown_fixture(f);
 }
 
@@ -414,19 +427,21 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_limit_trips_on_the_next_event_inside_the_window),
-		cmocka_unit_test(test_events_older_than_the_window_stop_counting),
-		cmocka_unit_test(test_ban_refuses_for_its_duration_then_starts_afresh),
-		cmocka_unit_test(test_domain_counts_deliveries_only),
-		cmocka_unit_test(test_most_specific_domain_pattern_applies),
-		cmocka_unit_test(test_most_specific_list_pattern_applies),
-		cmocka_unit_test(test_severest_action_wins_then_first_rule),
-		cmocka_unit_test(test_allow_exempts_and_does_not_count),
-		cmocka_unit_test(test_retry_is_not_a_new_request),
-		cmocka_unit_test(test_mail_and_unknown_origins_have_their_own_keys),
-		cmocka_unit_test(test_ipv6_keys_by_64_and_48),
-		cmocka_unit_test(test_expire_drops_idle_keys_and_keeps_bans),
-		cmocka_unit_test(test_bounded_table_evicts_and_counts),
+	    cmocka_unit_test(
+	        test_limit_trips_on_the_next_event_inside_the_window),
+	    cmocka_unit_test(test_events_older_than_the_window_stop_counting),
+	    cmocka_unit_test(
+	        test_ban_refuses_for_its_duration_then_starts_afresh),
+	    cmocka_unit_test(test_domain_counts_deliveries_only),
+	    cmocka_unit_test(test_most_specific_domain_pattern_applies),
+	    cmocka_unit_test(test_most_specific_list_pattern_applies),
+	    cmocka_unit_test(test_severest_action_wins_then_first_rule),
+	    cmocka_unit_test(test_allow_exempts_and_does_not_count),
+	    cmocka_unit_test(test_retry_is_not_a_new_request),
+	    cmocka_unit_test(test_mail_and_unknown_origins_have_their_own_keys),
+	    cmocka_unit_test(test_ipv6_keys_by_64_and_48),
+	    cmocka_unit_test(test_expire_drops_idle_keys_and_keeps_bans),
+	    cmocka_unit_test(test_bounded_table_evicts_and_counts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
