@@ -11,6 +11,13 @@
  *	struct logjoin turns physical lines into records; logline_parse()
  *	turns one record into a struct logev. Bytes, not UTF-8: Latin-1 names
  *	pass through untouched. Pure: no clock, no I/O, no logging.
+ *
+ *	Only "pending" and "new" records are read across lines (their real
+ *	names may hold a raw newline); every other kind is read from its first
+ *	line, so Mailman 3 tracebacks and access lines joined after a record
+ *	do not spoil it. The remote of a pending record ends with its line:
+ *	Mailman never writes a newline into it. One trailing '\r' (CRLF logs)
+ *	is ignored.
  * DIAGNOSTICS
  *	logline_parse() returns LOGLINE_OK, LOGLINE_OTHER (a well-formed
  *	record that is not about subscriptions, e.g. Mailman 3 runner noise)
@@ -86,7 +93,7 @@ enum logline_result {
 	LOGLINE_OK = 0,
 	LOGLINE_OTHER,     /* valid prefix, not a subscription record */
 	LOGLINE_NOPREFIX,  /* no strict "Mon DD HH:MM:SS YYYY (PID) " */
-	LOGLINE_BADDATE,   /* prefix shape right, date impossible */
+	LOGLINE_BADDATE,   /* prefix shape right, date or PID impossible */
 	LOGLINE_NUL,       /* a NUL byte inside the record */
 	LOGLINE_MALFORMED, /* known kind, fields do not parse */
 	LOGLINE_TOOLONG    /* address or list name too long */
@@ -104,7 +111,9 @@ size_t logline_prefix(
 /*
  * logline_parse - parse one whole record (first line plus continuation
  * lines joined with '\n', no trailing newline). Spans in <ev> point into
- * <rec>, which must outlive their use. Returns a logline_result.
+ * <rec>, which must outlive their use; an absent span has p == NULL and
+ * len 0. Returns a logline_result; on anything but LOGLINE_OK, <ev> is
+ * LOGEV_OTHER with empty strings, so a careless caller counts nothing.
  */
 enum logline_result logline_parse(
     const char *rec, size_t len, struct logev *ev);
