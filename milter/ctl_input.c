@@ -83,7 +83,7 @@ read_one(struct input *in, struct logread *r)
 	struct logrec rec;
 	const char *line;
 	size_t len;
-	int toolong, rc, tty = isatty(2);
+	int toolong, rc = 0, tty = isatty(2);
 	char err[256];
 	time_t last = 0;
 

@@ -213,24 +213,48 @@ queue_push(struct replay *rp, struct conf_rec *c)
 	return 0;
 }
 
-/* note_tripped - count the limits that tripped, per rule and key */
+/*
+ * note_tripped - count the confirmations each (rule, key) decided, a ban
+ * included. The tally key is the rule's index (2 bytes) and the raw counter
+ * key, printed only for the report.
+ */
 static void
 note_tripped(struct replay *rp, const struct decision *dn)
 {
-	char buf[REPLAY_RULE_TEXT + DECIDE_KEY_TEXT + 2];
-	size_t i, n, k;
+	uint8_t buf[2 + CTAB_KEY_MAX];
+	size_t ri;
+	enum scope s;
 
-	for (i = 0; i < dn->nlimits && i < DECIDE_MAX_LIMITS; i++) {
-		if (!dn->limits[i].tripped)
-			continue;
-		n = policy_rule_format(
-		    dn->limits[i].rule, buf, REPLAY_RULE_TEXT);
-		buf[n] = '\0';
-		k = strlen(dn->limits[i].key);
-		memcpy(buf + n + 1, dn->limits[i].key, k);
-		if (tally_add(rp->tripped, buf, n + 1 + k, 1) != 0)
-			rp->oom = 1;
+	if (dn->rule == NULL || dn->allowed)
+		return;
+	ri = (size_t)(dn->rule - rp->pol->rules);
+	s = dn->banned ? dn->ban_scope : dn->rule->scope;
+	buf[0] = (uint8_t)(ri >> 8);
+	buf[1] = (uint8_t)ri;
+	memcpy(buf + 2, dn->key[s], dn->keylen[s]);
+	if (tally_add(rp->tripped, buf, 2 + dn->keylen[s], 1) != 0)
+		rp->oom = 1;
+}
+
+/* tripped_text - the rule text and printed key of a note_tripped() key */
+static void
+tripped_text(const struct replay *rp, const struct tally_item *it, char *rule,
+    size_t rsize, char *key, size_t ksize)
+{
+	const struct policy_rule *r =
+	    &rp->pol->rules[(it->key[0] << 8) | it->key[1]];
+	size_t n = it->len - 2;
+
+	if (policy_rule_format(r, rule, rsize) == 0)
+		rule[0] = '\0';
+	if (r->scope == SCOPE_IP || r->scope == SCOPE_SUBNET) {
+		if (origin_key_format(it->key + 2, n, key, ksize) == 0)
+			key[0] = '\0';
+		return;
 	}
+	n = n < ksize - 1 ? n : ksize - 1;
+	memcpy(key, it->key + 2, n);
+	key[n] = '\0';
 }
 
 /* sample_memory - remember the counter table's peak */
@@ -253,14 +277,16 @@ judge(struct replay *rp, struct conf_rec *c, int64_t now)
 	struct decision dn;
 	struct origin o;
 	struct decide_req req;
-	uint64_t id = c->line;
 
 	origin_from_remote(&rp->conf->origin, rec_remote(c), c->remotelen, &o);
 	req.list = rec_list(c);
 	req.domain = rec_addr(c) + c->domoff;
 	req.origin = &o;
-	req.id = &id;
-	req.idlen = sizeof(id);
+	/* Replay knows its retries: no identity table needed. */
+	req.id = NULL;
+	req.idlen = 0;
+	req.retry = now > c->t0;
+	req.first_ms = (uint64_t)c->t0 * 1000;
 	if (decide(rp->dec, rp->pol, &req, (uint64_t)now * 1000, &dn) != 0)
 		rp->oom = 1;
 	if ((++rp->decisions & 255) == 0) {
@@ -357,6 +383,7 @@ print_summary(struct replay *rp, const struct ctl_input_stats *st, int json)
 {
 	struct tally_item top[REPLAY_TOP_TRIPPED];
 	size_t n = tally_top(rp->tripped, top, REPLAY_TOP_TRIPPED), i;
+	char rule[REPLAY_RULE_TEXT], key[ORIGIN_KEY_MAX + 8];
 	double bpk = rp->peak_keys ? (double)rp->peak_bytes / rp->peak_keys : 0;
 
 	if (json) {
@@ -372,13 +399,12 @@ print_summary(struct replay *rp, const struct ctl_input_stats *st, int json)
 		    (unsigned long long)st->lines,
 		    (unsigned long long)st->errors);
 		for (i = 0; i < n; i++) {
-			size_t rl = strlen((const char *)top[i].key);
-
+			tripped_text(
+			    rp, &top[i], rule, sizeof(rule), key, sizeof(key));
 			printf("%s{\"rule\":", i ? "," : "");
-			jsonw_str(stdout, (const char *)top[i].key, rl);
+			jsonw_cstr(stdout, rule);
 			printf(",\"key\":");
-			jsonw_str(stdout, (const char *)top[i].key + rl + 1,
-			    top[i].len - rl - 1);
+			jsonw_cstr(stdout, key);
 			printf(",\"count\":%llu}",
 			    (unsigned long long)top[i].count);
 		}
@@ -396,18 +422,13 @@ print_summary(struct replay *rp, const struct ctl_input_stats *st, int json)
 	printf("  (delivered after a delay: %llu)\n",
 	    (unsigned long long)rp->delivered_late);
 	if (n > 0)
-		printf("\nlimits that tripped (confirmations, rule, key):\n");
+		printf("\nwhat decided (confirmations, rule, key):\n");
 	for (i = 0; i < n; i++) {
-		const char *rule = (const char *)top[i].key;
-		size_t rl = strlen(rule), j;
-		char key[DECIDE_KEY_TEXT];
-		size_t kl = top[i].len - rl - 1;
+		size_t j;
 
-		kl = kl < sizeof(key) - 1 ? kl : sizeof(key) - 1;
-		memcpy(key, rule + rl + 1, kl);
-		key[kl] = '\0';
-		for (j = 0; j < kl; j++)
-			if ((unsigned char)key[j] < 0x20)
+		tripped_text(rp, &top[i], rule, sizeof(rule), key, sizeof(key));
+		for (j = 0; key[j] != '\0'; j++)
+			if ((unsigned char)key[j] < 0x20 || key[j] == 0x7f)
 				key[j] = '?';
 		printf("%8llu  %-40s %s\n", (unsigned long long)top[i].count,
 		    rule, key);

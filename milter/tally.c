@@ -2,19 +2,34 @@
  * tally.c -- count occurrences of byte-string keys, list the top ones
  *
  * DESCRIPTION
- *	See tally.h. Linear probing, grown at half load.
+ *	See tally.h. Linear probing, grown at half load. Keys of up to
+ *	INLINE_KEY bytes live in the slot itself, so a lookup touches one
+ *	cache line; longer ones are allocated.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "tally.h"
 
+#define INLINE_KEY 32
+
 struct slot {
-	uint8_t *key;
-	size_t len;
-	uint64_t count;
 	uint64_t hash;
+	uint64_t count;
+	uint32_t len;
+	int used;
+	union {
+		uint8_t inl[INLINE_KEY];
+		uint8_t *heap;
+	} k;
 };
+
+/* slot_key - the key bytes of <s> */
+static const uint8_t *
+slot_key(const struct slot *s)
+{
+	return s->len <= INLINE_KEY ? s->k.inl : s->k.heap;
+}
 
 struct tally {
 	struct slot *slots;
@@ -56,7 +71,8 @@ tally_free(struct tally *t)
 	if (t == NULL)
 		return;
 	for (i = 0; i < t->cap; i++)
-		free(t->slots[i].key);
+		if (t->slots[i].used && t->slots[i].len > INLINE_KEY)
+			free(t->slots[i].k.heap);
 	free(t->slots);
 	free(t);
 }
@@ -71,9 +87,9 @@ grow(struct tally *t)
 	if (ns == NULL)
 		return -1;
 	for (i = 0; i < t->cap; i++) {
-		if (t->slots[i].key == NULL)
+		if (!t->slots[i].used)
 			continue;
-		for (j = t->slots[i].hash & (ncap - 1); ns[j].key != NULL;
+		for (j = t->slots[i].hash & (ncap - 1); ns[j].used;
 		     j = (j + 1) & (ncap - 1))
 			;
 		ns[j] = t->slots[i];
@@ -91,20 +107,27 @@ tally_add(struct tally *t, const void *key, size_t len, uint64_t n)
 	size_t i;
 	struct slot *s;
 
-	for (i = h & (t->cap - 1); t->slots[i].key != NULL;
+	if (len > UINT32_MAX)
+		return -1;
+	for (i = h & (t->cap - 1); t->slots[i].used;
 	     i = (i + 1) & (t->cap - 1)) {
 		s = &t->slots[i];
 		if (s->hash == h && s->len == len &&
-		    memcmp(s->key, key, len) == 0) {
+		    memcmp(slot_key(s), key, len) == 0) {
 			s->count += n;
 			return 0;
 		}
 	}
 	s = &t->slots[i];
-	if ((s->key = malloc(len > 0 ? len : 1)) == NULL)
-		return -1;
-	memcpy(s->key, key, len);
-	s->len = len;
+	if (len > INLINE_KEY) {
+		if ((s->k.heap = malloc(len)) == NULL)
+			return -1;
+		memcpy(s->k.heap, key, len);
+	} else {
+		memcpy(s->k.inl, key, len);
+	}
+	s->used = 1;
+	s->len = (uint32_t)len;
 	s->count = n;
 	s->hash = h;
 	t->n++;
@@ -145,8 +168,8 @@ tally_top(const struct tally *t, struct tally_item *out, size_t n)
 	if ((all = malloc(t->n * sizeof(*all))) == NULL)
 		return 0;
 	for (i = 0; i < t->cap; i++)
-		if (t->slots[i].key != NULL) {
-			all[k].key = t->slots[i].key;
+		if (t->slots[i].used) {
+			all[k].key = slot_key(&t->slots[i]);
 			all[k].len = t->slots[i].len;
 			all[k].count = t->slots[i].count;
 			k++;

@@ -55,12 +55,18 @@ addr_parse_prefix(const char *s, size_t len, struct addr *net, unsigned *plen)
 	const char *slash = memchr(s, '/', len);
 	struct addr masked;
 	size_t alen = slash != NULL ? (size_t)(slash - s) : len;
-	unsigned bits, n = 0;
+	unsigned bits, n = 0, skip = 0;
 	size_t i;
 
 	if (addr_parse(s, alen, net) != 0)
 		return -1;
 	bits = addr_bits(net);
+	/*
+	 * An IPv4-mapped IPv6 prefix counts the 96 mapping bits:
+	 * ::ffff:192.0.2.0/120 is 192.0.2.0/24.
+	 */
+	if (net->family == ADDR_V4 && memchr(s, ':', alen) != NULL)
+		skip = 96;
 	if (slash == NULL) {
 		*plen = bits;
 		return 0;
@@ -73,8 +79,9 @@ addr_parse_prefix(const char *s, size_t len, struct addr *net, unsigned *plen)
 			return -1;
 		n = n * 10 + (unsigned)(s[i] - '0');
 	}
-	if (n > bits)
+	if (n < skip || n - skip > bits)
 		return -1;
+	n -= skip;
 	masked = *net;
 	addr_mask(&masked, n);
 	if (memcmp(masked.bytes, net->bytes, sizeof(net->bytes)) != 0)

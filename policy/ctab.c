@@ -223,6 +223,17 @@ grow_buckets(struct ctab *t)
 	t->nbuckets = nb;
 }
 
+void
+ctab_touch(struct ctab *t, struct ctab_entry *e, uint32_t now_s)
+{
+	if (t->lru_head != e) {
+		lru_unlink(t, e);
+		lru_push(t, e);
+	}
+	if (now_s > e->last_s)
+		e->last_s = now_s;
+}
+
 struct ctab_entry *
 ctab_get(
     struct ctab *t, unsigned scope, const void *key, size_t len, uint32_t now_s)
@@ -233,11 +244,8 @@ ctab_get(
 		return NULL;
 	pp = find_link(t, scope, key, len);
 	if (pp != NULL) {
-		e = *pp;
-		lru_unlink(t, e);
-		lru_push(t, e);
-		e->last_s = now_s;
-		return e;
+		ctab_touch(t, *pp, now_s);
+		return *pp;
 	}
 	e = calloc(1, entry_size(len, 0));
 	if (e == NULL)
@@ -332,7 +340,11 @@ ctab_add_event(struct ctab *t, struct ctab_entry **ep, uint32_t now_s,
 			cap *= 2;
 		if (cap > keep_n)
 			cap = keep_n > want ? keep_n : want;
-		if (cap != e->cap && resize(t, ep, cap) != 0)
+		/*
+		 * A failed shrink is harmless (the block is big enough); only a
+		 * failed grow, where nothing was dropped, is an error.
+		 */
+		if (cap != e->cap && resize(t, ep, cap) != 0 && want > e->cap)
 			return -1;
 		e = *ep;
 		ts = times(e);

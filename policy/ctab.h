@@ -81,11 +81,18 @@ struct ctab_entry *ctab_find(
 /*
  * ctab_get - the entry for the key, created empty if absent (evicting the
  * least recently used entry when the table is full), moved to the head of
- * the LRU list, last_s set to <now_s>. Returns NULL on allocation failure.
+ * the LRU list, last_s raised to <now_s>. Returns NULL on allocation
+ * failure.
  * Pointers to other entries stay valid except the evicted one's.
  */
 struct ctab_entry *ctab_get(struct ctab *t, unsigned scope, const void *key,
     size_t len, uint32_t now_s);
+
+/*
+ * ctab_touch - move <e> to the head of the LRU list and set its last_s to
+ * <now_s> (if later), as ctab_get() does for an existing key. O(1).
+ */
+void ctab_touch(struct ctab *t, struct ctab_entry *e, uint32_t now_s);
 
 /*
  * ctab_add_event - append an event at <now_s> to <*ep> (from ctab_get()),

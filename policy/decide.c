@@ -6,6 +6,10 @@
  *	(scope, key) with the event times its limits need; a second table
  *	remembers confirmation identities (a 128-bit hash of the id) so that
  *	Mailman's retries are recognised.
+ *
+ *	Each key is looked up once per decision: the entries found are moved
+ *	to the head of the LRU list before anything is inserted, so inserting
+ *	(which may evict the tail) never frees an entry this decision holds.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,14 +24,13 @@ struct decider {
 	uint64_t allowed, retries, banned;
 };
 
-/* One counter key of the confirmation being judged. */
-struct skey {
-	enum scope scope;
-	uint8_t buf[CTAB_KEY_MAX];
-	size_t len;          /* 0: this scope does not apply */
-	int best;            /* domain/list: score of the chosen pattern */
-	const char *pattern; /* domain/list: the chosen pattern */
-	uint32_t keep_n, window_s; /* what its applicable limits need */
+/* Per scope, what the applicable limits need. */
+struct need {
+	const char *pattern; /* domain/list: the most specific pattern */
+	int best;            /* its score */
+	uint32_t keep_n;     /* times to keep: largest N + 1 */
+	uint32_t window_s;   /* largest window */
+	int has_rules;
 };
 
 void
@@ -89,18 +92,6 @@ id_key(uint64_t seed, const void *id, size_t len, uint8_t out[16])
 	memcpy(out + 8, &h2, 8);
 }
 
-/* rule_applies - does limit rule <r> serve key <k>? */
-static int
-rule_applies(const struct policy_rule *r, const struct skey *k)
-{
-	if (r->allow || r->scope != k->scope || k->len == 0)
-		return 0;
-	if (r->scope == SCOPE_DOMAIN || r->scope == SCOPE_LIST)
-		return k->pattern != NULL &&
-		    strcmp(r->pattern, k->pattern) == 0;
-	return 1;
-}
-
 /* allow_match - the first allow rule that exempts <r>, or NULL */
 static const struct policy_rule *
 allow_match(const struct policy *p, const struct decide_req *r)
@@ -134,83 +125,106 @@ allow_match(const struct policy *p, const struct decide_req *r)
 	return NULL;
 }
 
-/* build_keys - the four keys of <r> and the limits each one needs */
+/* set_key - copy one key into the decision */
 static void
-build_keys(const struct policy *p, const struct decide_req *r,
-    struct skey k[SCOPE_COUNT])
+set_key(struct decision *dn, enum scope s, const void *key, size_t len)
+{
+	if (len > CTAB_KEY_MAX)
+		len = CTAB_KEY_MAX;
+	memcpy(dn->key[s], key, len);
+	dn->keylen[s] = (uint16_t)len;
+}
+
+/* build_keys - the four keys of <r> into <dn> */
+static void
+build_keys(const struct decide_req *r, struct decision *dn)
 {
 	const struct origin *o = r->origin;
-	size_t i, n;
+	size_t i, n = strlen(r->list);
 
-	memset(k, 0, sizeof(struct skey) * SCOPE_COUNT);
-	for (i = 0; i < SCOPE_COUNT; i++) {
-		k[i].scope = (enum scope)i;
-		k[i].best = -1;
-	}
-	memcpy(k[SCOPE_IP].buf, o->ipkey, o->ipkey_len);
-	k[SCOPE_IP].len = o->ipkey_len;
-	memcpy(k[SCOPE_SUBNET].buf, o->subnetkey, o->subnetkey_len);
-	k[SCOPE_SUBNET].len = o->subnetkey_len;
-	n = strlen(r->list);
+	set_key(dn, SCOPE_IP, o->ipkey, o->ipkey_len);
+	set_key(dn, SCOPE_SUBNET, o->subnetkey, o->subnetkey_len);
+	set_key(dn, SCOPE_DOMAIN, r->domain, strlen(r->domain));
 	n = n > CTAB_KEY_MAX ? CTAB_KEY_MAX : n;
 	for (i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)r->list[i];
 
-		k[SCOPE_LIST].buf[i] = (ch >= 'A' && ch <= 'Z') ? ch + 32 : ch;
+		dn->key[SCOPE_LIST][i] =
+		    (ch >= 'A' && ch <= 'Z') ? ch + 32 : ch;
 	}
-	k[SCOPE_LIST].len = n;
-	n = strlen(r->domain);
-	n = n > CTAB_KEY_MAX ? CTAB_KEY_MAX : n;
-	memcpy(k[SCOPE_DOMAIN].buf, r->domain, n);
-	k[SCOPE_DOMAIN].len = n;
+	dn->keylen[SCOPE_LIST] = (uint16_t)n;
+}
 
-	/* The most specific domain and list patterns. */
+/* applies - does limit rule <rule> serve this confirmation? */
+static int
+applies(const struct policy_rule *rule, const struct decision *dn,
+    const struct need *nd)
+{
+	if (rule->allow || dn->keylen[rule->scope] == 0)
+		return 0;
+	if (rule->scope == SCOPE_DOMAIN || rule->scope == SCOPE_LIST)
+		return nd[rule->scope].pattern != NULL &&
+		    strcmp(rule->pattern, nd[rule->scope].pattern) == 0;
+	return 1;
+}
+
+/* find_needs - the most specific patterns and what each scope keeps */
+static void
+find_needs(const struct policy *p, const struct decide_req *r,
+    const struct decision *dn, struct need nd[SCOPE_COUNT])
+{
+	size_t i;
+
+	memset(nd, 0, sizeof(struct need) * SCOPE_COUNT);
+	for (i = 0; i < SCOPE_COUNT; i++)
+		nd[i].best = -1;
 	for (i = 0; i < p->nrules; i++) {
 		const struct policy_rule *rule = &p->rules[i];
-		struct skey *sk;
 		int score;
 
-		if (rule->allow ||
+		if (rule->allow || dn->keylen[rule->scope] == 0 ||
 		    (rule->scope != SCOPE_DOMAIN && rule->scope != SCOPE_LIST))
-			continue;
-		sk = &k[rule->scope];
-		if (sk->len == 0)
 			continue;
 		score = rule->scope == SCOPE_DOMAIN
 		    ? policy_domain_match(rule->pattern, r->domain)
 		    : policy_list_match(rule->pattern, r->list);
-		if (score > sk->best) {
-			sk->best = score;
-			sk->pattern = rule->pattern;
+		if (score > nd[rule->scope].best) {
+			nd[rule->scope].best = score;
+			nd[rule->scope].pattern = rule->pattern;
 		}
 	}
 	for (i = 0; i < p->nrules; i++) {
 		const struct policy_rule *rule = &p->rules[i];
-		struct skey *sk = &k[rule->scope];
+		struct need *n = &nd[rule->scope];
 
-		if (!rule_applies(rule, sk))
+		if (!applies(rule, dn, nd))
 			continue;
-		if (rule->count + 1 > sk->keep_n)
-			sk->keep_n = rule->count + 1;
-		if (rule->window_s > sk->window_s)
-			sk->window_s = rule->window_s;
+		n->has_rules = 1;
+		if (rule->count + 1 > n->keep_n)
+			n->keep_n = rule->count + 1;
+		if (rule->window_s > n->window_s)
+			n->window_s = rule->window_s;
 	}
 }
 
-/* format_key - print key <k> for humans */
-static void
-format_key(const struct skey *k, char *buf, size_t size)
+size_t
+decide_key_format(
+    const struct decision *dn, enum scope scope, char *buf, size_t size)
 {
-	size_t n;
+	size_t n = dn->keylen[scope];
 
-	if (k->scope == SCOPE_IP || k->scope == SCOPE_SUBNET) {
-		if (origin_key_format(k->buf, k->len, buf, size) == 0 && size)
+	if (size == 0 || n == 0) {
+		if (size > 0)
 			buf[0] = '\0';
-		return;
+		return 0;
 	}
-	n = k->len < size - 1 ? k->len : size - 1;
-	memcpy(buf, k->buf, n);
+	if (scope == SCOPE_IP || scope == SCOPE_SUBNET)
+		return origin_key_format(dn->key[scope], n, buf, size);
+	if (n >= size)
+		return 0;
+	memcpy(buf, dn->key[scope], n);
 	buf[n] = '\0';
+	return n;
 }
 
 /* severer - does (<a>, rule index <ia>) beat (<b>, <ib>)? */
@@ -220,77 +234,111 @@ severer(enum action a, size_t ia, enum action b, size_t ib)
 	return a > b || (a == b && ia < ib);
 }
 
-/* set_ban - ban key <k> after rule <ri> tripped */
+/* entry - the entry of scope <s>, created when <*e> is NULL */
+static struct ctab_entry *
+entry(struct decider *d, const struct decision *dn, enum scope s,
+    struct ctab_entry **e, uint32_t now_s)
+{
+	if (*e == NULL)
+		*e = ctab_get(d->keys, s, dn->key[s], dn->keylen[s], now_s);
+	return *e;
+}
+
+/* set_ban - ban the key of rule <ri>'s scope after it tripped */
 static int
-set_ban(struct decider *d, const struct policy *p, const struct skey *k,
-    size_t ri, uint32_t now_s)
+set_ban(struct decider *d, const struct policy *p, const struct decision *dn,
+    size_t ri, struct ctab_entry **e, uint32_t now_s)
 {
 	const struct policy_rule *rule = &p->rules[ri];
-	struct ctab_entry *e =
-	    ctab_get(d->keys, k->scope, k->buf, k->len, now_s);
 	uint32_t until = now_s + rule->ban_s;
+	struct ctab_entry *b = entry(d, dn, rule->scope, e, now_s);
 
-	if (e == NULL)
+	if (b == NULL)
 		return -1;
 	/* An active ban with a severer action stays as it is. */
-	if (e->ban_until > now_s && e->ban_action > rule->action)
+	if (b->ban_until > now_s && b->ban_action > rule->action)
 		return 0;
-	if (e->ban_until <= now_s || e->ban_action < rule->action ||
-	    until > e->ban_until) {
-		e->ban_until = until;
-		e->ban_action = (uint8_t)rule->action;
-		e->ban_rule = (uint16_t)(ri < UINT16_MAX ? ri : UINT16_MAX);
+	if (b->ban_until <= now_s || b->ban_action < rule->action ||
+	    until > b->ban_until) {
+		b->ban_until = until;
+		b->ban_action = (uint8_t)rule->action;
+		b->ban_rule = (uint16_t)(ri < UINT16_MAX ? ri : UINT16_MAX);
 	}
 	return 0;
 }
 
-/* record - one event on key <k> */
+/* record - one event on the key of scope <s> */
 static int
-record(struct decider *d, const struct skey *k, uint32_t now_s)
+record(struct decider *d, const struct decision *dn, enum scope s,
+    const struct need *nd, struct ctab_entry **e, uint32_t now_s)
 {
-	struct ctab_entry *e;
-	uint32_t drop = now_s > k->window_s ? now_s - k->window_s : 0;
+	uint32_t drop = now_s > nd->window_s ? now_s - nd->window_s : 0;
 
-	if (k->len == 0 || k->keep_n == 0)
+	if (!nd->has_rules)
 		return 0;
-	e = ctab_get(d->keys, k->scope, k->buf, k->len, now_s);
-	if (e == NULL)
+	if (entry(d, dn, s, e, now_s) == NULL)
 		return -1;
-	return ctab_add_event(d->keys, &e, now_s, k->keep_n, drop);
+	return ctab_add_event(d->keys, e, now_s, nd->keep_n, drop);
 }
 
-/* check_bans - the severest active ban on the keys of this request */
+/* lookup - find each key once; check bans. Returns 1 if a request scope
+ * (ip, subnet, list) is banned. */
 static int
-check_bans(struct decider *d, const struct policy *p, struct skey k[],
-    uint32_t now_s, struct decision *out, size_t *best_idx)
+lookup(struct decider *d, const struct policy *p, struct decision *dn,
+    struct ctab_entry *e[SCOPE_COUNT], uint32_t now_s, size_t *best_idx)
 {
 	int request_banned = 0;
-	size_t s;
+	size_t s, ri;
 
 	for (s = 0; s < SCOPE_COUNT; s++) {
-		const struct ctab_entry *e;
-		size_t ri;
-
-		if (k[s].len == 0)
+		e[s] = NULL;
+		if (dn->keylen[s] == 0)
 			continue;
-		e = ctab_find(d->keys, s, k[s].buf, k[s].len);
-		if (e == NULL || e->ban_until <= now_s)
+		e[s] = ctab_find(d->keys, s, dn->key[s], dn->keylen[s]);
+		if (e[s] == NULL)
 			continue;
-		ri = e->ban_rule < p->nrules ? e->ban_rule : p->nrules;
+		/* Used now: to the LRU head before any insertion evicts. */
+		ctab_touch(d->keys, e[s], now_s);
+		if (e[s]->ban_until <= now_s)
+			continue;
+		ri = e[s]->ban_rule < p->nrules ? e[s]->ban_rule : p->nrules;
 		if (s != SCOPE_DOMAIN)
 			request_banned = 1;
-		if (!out->banned ||
-		    severer(e->ban_action, ri, out->action, *best_idx)) {
-			out->banned = 1;
-			out->action = (enum action)e->ban_action;
-			out->rule = ri < p->nrules ? &p->rules[ri] : NULL;
-			out->ban_left_s = e->ban_until - now_s;
-			out->ban_scope = (enum scope)s;
-			format_key(&k[s], out->ban_key, sizeof(out->ban_key));
+		if (!dn->banned ||
+		    severer(e[s]->ban_action, ri, dn->action, *best_idx)) {
+			dn->banned = 1;
+			dn->action = (enum action)e[s]->ban_action;
+			dn->rule = ri < p->nrules ? &p->rules[ri] : NULL;
+			dn->ban_left_s = e[s]->ban_until - now_s;
+			dn->ban_scope = (enum scope)s;
 			*best_idx = ri;
 		}
 	}
 	return request_banned;
+}
+
+/* identity - is this a retry? Remembers new identities. 0 or -1 (OOM) */
+static int
+identity(struct decider *d, const struct decide_req *r, uint32_t now_s,
+    struct decision *dn, uint32_t *first_s)
+{
+	struct ctab_entry *e;
+	uint8_t idk[16];
+
+	if (r->id == NULL) {
+		dn->retry = r->retry;
+		*first_s = (uint32_t)(r->first_ms / 1000);
+		return 0;
+	}
+	id_key(d->conf.seed, r->id, r->idlen, idk);
+	if ((e = ctab_get(d->ids, 0, idk, sizeof(idk), now_s)) == NULL)
+		return -1;
+	if (e->nts > 0) {
+		dn->retry = 1;
+		*first_s = ctab_first_time(e);
+		return 0;
+	}
+	return ctab_add_event(d->ids, &e, now_s, 1, 0);
 }
 
 int
@@ -298,32 +346,22 @@ decide(struct decider *d, const struct policy *p, const struct decide_req *r,
     uint64_t now_ms, struct decision *out)
 {
 	uint32_t now_s = (uint32_t)(now_ms / 1000), first_s = now_s;
-	struct skey k[SCOPE_COUNT];
-	uint8_t idk[16];
+	struct ctab_entry *e[SCOPE_COUNT];
+	struct need nd[SCOPE_COUNT];
 	size_t i, best_idx = SIZE_MAX;
-	int request_banned, err = 0;
+	int request_banned, err;
 
-	memset(out, 0, sizeof(*out));
 	out->action = ACT_ACCEPT;
+	out->rule = NULL;
+	out->allowed = out->retry = out->banned = out->internal_error = 0;
+	out->ban_left_s = 0;
+	out->ban_scope = SCOPE_IP;
+	out->nlimits = 0;
+	memset(out->keylen, 0, sizeof(out->keylen));
 
-	if (r->id != NULL) {
-		struct ctab_entry *e;
-
-		id_key(d->conf.seed, r->id, r->idlen, idk);
-		e = ctab_find(d->ids, 0, idk, sizeof(idk));
-		if (e != NULL) {
-			out->retry = 1;
-			first_s = ctab_first_time(e);
-			(void)ctab_get(d->ids, 0, idk, sizeof(idk), now_s);
-		} else if ((e = ctab_get(d->ids, 0, idk, sizeof(idk), now_s)) ==
-		        NULL ||
-		    ctab_add_event(d->ids, &e, now_s, 1, 0) != 0) {
-			err = -1;
-		}
-	}
+	err = identity(d, r, now_s, out, &first_s);
 	if (out->retry)
 		d->retries++;
-
 	if ((out->rule = allow_match(p, r)) != NULL) {
 		out->allowed = 1;
 		d->allowed++;
@@ -331,21 +369,19 @@ decide(struct decider *d, const struct policy *p, const struct decide_req *r,
 		return err;
 	}
 
-	build_keys(p, r, k);
-	request_banned = check_bans(d, p, k, now_s, out, &best_idx);
+	build_keys(r, out);
+	find_needs(p, r, out, nd);
+	request_banned = lookup(d, p, out, e, now_s, &best_idx);
 
 	for (i = 0; i < p->nrules; i++) {
 		const struct policy_rule *rule = &p->rules[i];
-		const struct skey *sk = &k[rule->scope];
-		const struct ctab_entry *e;
 		uint32_t after, count;
 		int tripped;
 
-		if (!rule_applies(rule, sk))
+		if (!applies(rule, out, nd))
 			continue;
-		e = ctab_find(d->keys, sk->scope, sk->buf, sk->len);
 		after = now_s > rule->window_s ? now_s - rule->window_s : 0;
-		count = ctab_count_after(e, after);
+		count = ctab_count_after(e[rule->scope], after);
 		/*
 		 * This confirmation adds one event unless it is a retry whose
 		 * own request is still inside the window.
@@ -355,12 +391,9 @@ decide(struct decider *d, const struct policy *p, const struct decide_req *r,
 			count++;
 		tripped = count > rule->count;
 		if (out->nlimits < DECIDE_MAX_LIMITS) {
-			struct decide_limit *l = &out->limits[out->nlimits];
-
-			l->rule = rule;
-			l->count = count;
-			l->tripped = tripped;
-			format_key(sk, l->key, sizeof(l->key));
+			out->limits[out->nlimits].rule = rule;
+			out->limits[out->nlimits].count = count;
+			out->limits[out->nlimits].tripped = tripped;
 		}
 		out->nlimits++;
 		if (!tripped)
@@ -373,17 +406,19 @@ decide(struct decider *d, const struct policy *p, const struct decide_req *r,
 			best_idx = i;
 		}
 		if (rule->ban_s > 0 && !request_banned &&
-		    set_ban(d, p, sk, i, now_s) != 0)
+		    set_ban(d, p, out, i, &e[rule->scope], now_s) != 0)
 			err = -1;
 	}
 
 	/* Count the request, unless a ban kept it out. */
 	if (!out->retry && !request_banned)
 		for (i = 0; i < SCOPE_COUNT; i++)
-			if (i != SCOPE_DOMAIN && record(d, &k[i], now_s) != 0)
+			if (i != SCOPE_DOMAIN &&
+			    record(d, out, i, &nd[i], &e[i], now_s) != 0)
 				err = -1;
 	if (out->action == ACT_ACCEPT &&
-	    record(d, &k[SCOPE_DOMAIN], now_s) != 0)
+	    record(d, out, SCOPE_DOMAIN, &nd[SCOPE_DOMAIN], &e[SCOPE_DOMAIN],
+	        now_s) != 0)
 		err = -1;
 
 	if (out->banned)

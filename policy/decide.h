@@ -50,7 +50,6 @@
 #include "policy.h"
 
 #define DECIDE_MAX_LIMITS 16
-#define DECIDE_KEY_TEXT 272
 
 struct decide_conf {
 	size_t max_keys;   /* counter entries, all scopes together */
@@ -63,14 +62,21 @@ struct decide_req {
 	const char *list;   /* list name, NUL-terminated */
 	const char *domain; /* recipient domain, lower-case; "" if none */
 	const struct origin *origin;
-	const void *id; /* identity bytes; NULL: always a new request */
+	/*
+	 * The confirmation's identity (Message-ID, cookie): decide() remembers
+	 * it to tell Mailman's retries from new requests. With <id> NULL the
+	 * caller says so itself: <retry> and, for a retry, <first_ms>, the time
+	 * of the first attempt (replay knows both without remembering ids).
+	 */
+	const void *id;
 	size_t idlen;
+	int retry;
+	uint64_t first_ms;
 };
 
 /* What one limit saw while deciding. */
 struct decide_limit {
 	const struct policy_rule *rule;
-	char key[DECIDE_KEY_TEXT]; /* the key, printed */
 	uint32_t count; /* events inside the window, this one included when
 	                   it counts (a new request, or a delivery) */
 	int tripped;
@@ -79,16 +85,18 @@ struct decide_limit {
 struct decision {
 	enum action action;
 	const struct policy_rule *rule; /* deciding rule; NULL: none tripped */
-	int allowed; /* an allow rule matched (then <rule> is it) */
-	int retry;   /* identity seen before */
-	int banned;  /* an active ban decided */
+	int allowed;                    /* an allow rule matched (<rule>) */
+	int retry;                      /* a retry of an earlier request */
+	int banned;                     /* an active ban decided */
 	uint32_t ban_left_s;
-	char ban_key[DECIDE_KEY_TEXT];
 	enum scope ban_scope;
 	int internal_error;
 	struct decide_limit limits[DECIDE_MAX_LIMITS];
-	size_t nlimits; /* limits evaluated (at most DECIDE_MAX_LIMITS
-	                   are reported) */
+	size_t nlimits; /* limits evaluated (at most DECIDE_MAX_LIMITS are
+	                   reported) */
+	/* The counter keys of this confirmation, raw; see decide_key_format. */
+	uint8_t key[SCOPE_COUNT][CTAB_KEY_MAX];
+	uint16_t keylen[SCOPE_COUNT]; /* 0: the scope did not apply */
 };
 
 struct decide_stats {
@@ -123,6 +131,18 @@ int decide(struct decider *d, const struct policy *p,
  */
 size_t decide_expire(
     struct decider *d, const struct policy *p, uint64_t now_ms, size_t budget);
+
+/*
+ * decide_key_format - the key <dn> had in <scope>, as text ("192.0.2.7",
+ * "2001:db8:1:2::/64", "192.0.2.0/24", "mallory@example.com", "unknown", a
+ * domain or a list). Returns the length, 0 when the scope did not apply or
+ * <size> is too small.
+ */
+size_t decide_key_format(
+    const struct decision *dn, enum scope scope, char *buf, size_t size);
+
+/* decide_limit_scope - the scope of limit <i> of <dn>. */
+#define decide_limit_scope(dn, i) ((dn)->limits[(i)].rule->scope)
 
 /* decide_stats - the decider's figures. */
 void decide_stats(const struct decider *d, struct decide_stats *s);

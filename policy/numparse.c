@@ -16,7 +16,7 @@ num_parse_u64(
 	uint64_t v = 0;
 	size_t i;
 
-	if (len == 0 || len > 20)
+	if (len == 0)
 		return -1;
 	for (i = 0; i < len; i++) {
 		unsigned d;

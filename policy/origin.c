@@ -41,7 +41,7 @@ make_ipkey(const struct addr *a, unsigned plen, uint8_t *key)
 void
 origin_unknown(struct origin *o)
 {
-	memset(o, 0, sizeof(*o));
+	memset(&o->ip, 0, sizeof(o->ip));
 	o->kind = ORIGIN_UNKNOWN;
 	o->ipkey[0] = ORIGIN_TAG_UNKNOWN;
 	o->ipkey_len = 1;
@@ -55,7 +55,7 @@ origin_from_addr(
 {
 	int v4 = a->family == ADDR_V4;
 
-	memset(o, 0, sizeof(*o));
+	/* Keys are length-delimited: no need to clear the buffers. */
 	o->kind = ORIGIN_IP;
 	o->ip = *a;
 	o->ipkey_len = make_ipkey(a, v4 ? c->v4_host : c->v6_host, o->ipkey);
@@ -68,7 +68,7 @@ origin_from_mail(const char *addr, size_t len, struct origin *o)
 {
 	size_t i;
 
-	memset(o, 0, sizeof(*o));
+	memset(&o->ip, 0, sizeof(o->ip));
 	o->kind = ORIGIN_MAIL;
 	if (len > 255)
 		len = 255;
@@ -96,30 +96,47 @@ trim(const char **s, size_t *len)
 		(*len)--;
 }
 
+/* is_port - ":" and 1 to 5 digits, the whole of <s>/<len> */
+static int
+is_port(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len < 2 || len > 6 || s[0] != ':')
+		return 0;
+	for (i = 1; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
 /*
  * parse_entry - one forwarded-for entry as an address. Accepts a bare
- * address, "[v6]" and "[v6]:port" and "v4:port", as proxies write them.
+ * address, "[v6]", "[v6]:port" and "v4:port", as proxies write them;
+ * anything else is not an address.
  */
 static int
 parse_entry(const char *s, size_t len, struct addr *a)
 {
-	const char *colon;
+	const char *colon, *end;
 
 	trim(&s, &len);
 	if (len > 0 && s[0] == '[') {
-		const char *end = memchr(s, ']', len);
-
-		if (end == NULL)
+		if ((end = memchr(s, ']', len)) == NULL)
+			return -1;
+		if (end + 1 != s + len &&
+		    !is_port(end + 1, (size_t)(s + len - end - 1)))
 			return -1;
 		return addr_parse(s + 1, (size_t)(end - s - 1), a);
 	}
 	if (addr_parse(s, len, a) == 0)
 		return 0;
 	colon = memchr(s, ':', len);
-	if (colon != NULL &&
-	    memchr(colon + 1, ':', len - (size_t)(colon - s) - 1) == NULL)
-		return addr_parse(s, (size_t)(colon - s), a);
-	return -1;
+	if (colon == NULL || !is_port(colon, (size_t)(s + len - colon)))
+		return -1;
+	if (addr_parse(s, (size_t)(colon - s), a) != 0 || a->family != ADDR_V4)
+		return -1;
+	return 0;
 }
 
 /* trusted - is <a> one of the configured proxies? */
@@ -216,7 +233,7 @@ origin_key_format(const uint8_t *key, size_t len, char *buf, size_t size)
 		buf[len - 1] = '\0';
 		return len - 1;
 	case ORIGIN_TAG_UNKNOWN:
-		if (size < 8)
+		if (len != 1 || size < 8)
 			return 0;
 		memcpy(buf, "unknown", 8);
 		return 7;

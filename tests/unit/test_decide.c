@@ -81,6 +81,16 @@ judge(struct fixture *f, const char *remote, const char *domain,
 	return dn->action;
 }
 
+/* assert_key - the key <dn> had in <scope> prints as <want> */
+static void
+assert_key(const struct decision *dn, enum scope scope, const char *want)
+{
+	char buf[300];
+
+	decide_key_format(dn, scope, buf, sizeof(buf));
+	assert_string_equal(buf, want);
+}
+
 /* expect_seq - actions for one request at each of <times>, from one IP */
 static void
 expect_seq(struct fixture *f, const char *remote, const uint64_t *times,
@@ -171,7 +181,7 @@ test_ban_refuses_for_its_duration_then_starts_afresh(void **state)
 	                     24 * h + 3007, 0, &dn),
 	    R);
 	assert_true(dn.banned);
-	assert_string_equal(dn.ban_key, "198.51.100.20");
+	assert_key(&dn, dn.ban_scope, "198.51.100.20");
 	assert_int_equal(
 	    dn.ban_left_s, 24 * h + 3005 + 24 * h - (24 * h + 3007));
 	teardown_fixture(f);
@@ -341,14 +351,14 @@ test_mail_and_unknown_origins_have_their_own_keys(void **state)
 	    judge(f, "mallory@example.com", "a.com", "l", 0, 0, &dn), A);
 	/* No subnet key for a request by mail: only the ip limit applies. */
 	assert_int_equal(dn.nlimits, 1);
-	assert_string_equal(dn.limits[0].key, "mallory@example.com");
+	assert_key(&dn, decide_limit_scope(&dn, 0), "mallory@example.com");
 	assert_int_equal(
 	    judge(f, "Mallory@EXAMPLE.com", "a.com", "l", 1, 0, &dn), H);
 	assert_int_equal(
 	    judge(f, "unidentified origin", "a.com", "l", 2, 0, &dn), A);
 	assert_int_equal(
 	    judge(f, "not an address", "a.com", "l", 3, 0, &dn), R);
-	assert_string_equal(dn.limits[0].key, "unknown");
+	assert_key(&dn, decide_limit_scope(&dn, 0), "unknown");
 	teardown_fixture(f);
 }
 
@@ -362,8 +372,8 @@ test_ipv6_keys_by_64_and_48(void **state)
 	(void)state;
 	assert_int_equal(
 	    judge(f, "2001:db8:1:2::1", "a.com", "l", 0, 0, &dn), A);
-	assert_string_equal(dn.limits[0].key, "2001:db8:1:2::/64");
-	assert_string_equal(dn.limits[1].key, "2001:db8:1::/48");
+	assert_key(&dn, decide_limit_scope(&dn, 0), "2001:db8:1:2::/64");
+	assert_key(&dn, decide_limit_scope(&dn, 1), "2001:db8:1::/48");
 	/* Same /64: held. */
 	assert_int_equal(
 	    judge(f, "2001:db8:1:2::ffff", "a.com", "l", 1, 0, NULL), H);

@@ -1283,7 +1283,7 @@ run_corpus(const char *name)
 {
 	static struct want wants[WANT_MAX];
 	char path[512];
-	size_t len, nwant = 0, next = 0;
+	size_t len = 0, nwant = 0, next = 0;
 	const char *p, *end, *nl;
 	unsigned fileline = 0, nrec = 0;
 	struct logjoin j;

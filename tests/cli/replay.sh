@@ -1,0 +1,60 @@
+#!/bin/bash
+# replay.sh -- subgatectl replay: the seed's fail2ban jail reproduced
+# exactly on a seed-model attack; Mailman's hourly retries of deferred
+# confirmations; the decisions file; summary figures.
+. "$(dirname "$0")/lib.bash"
+
+# 1. "limit ip 5/12h reject ban 24h" is the seed's jail: compare every
+#    decision with an independent model of it (replay_fail2ban.py).
+python3 "$TOP/tests/bench/genlog.py" --seed 11 --scale 1 --quiet \
+    --out "$WORK/seed.log" --labels "$WORK/seed.labels"
+echo "limit ip 5/12h reject ban 24h" >"$WORK/jail.policy"
+run_ctl "$WORK/out" "$WORK/err" replay --policy "$WORK/jail.policy" --json \
+    --decisions "$WORK/d.jsonl" "$WORK/seed.log"
+expect_eq "replay exit" "$rc" 0
+checks=$((checks + 1))
+python3 "$(dirname "$0")/replay_fail2ban.py" "$WORK/seed.log" "$WORK/d.jsonl" ||
+    fail "replay differs from the fail2ban model"
+expect_eq "one decision per pending line" "$(wc -l <"$WORK/d.jsonl")" \
+    "$(grep -c ': pending ' "$WORK/seed.log")"
+expect_match "summary" "$(cat "$WORK/out")" '"outcomes":\{"delivered":[0-9]+,"held":0,"rejected":[1-9][0-9]*,"discarded":0,"expired":0\}'
+
+# 2. Deferral and Mailman's retries, by hand: a domain limit of 2 per hour.
+cat >"$WORK/retry.log" <<'LOG'
+Dec 03 10:00:00 2026 (1) l: pending a@yahoo.com  192.0.2.1
+Dec 03 10:00:01 2026 (2) l: pending b@yahoo.com  192.0.2.2
+Dec 03 10:00:02 2026 (3) l: pending c@yahoo.com  192.0.2.3
+Dec 03 10:00:03 2026 (4) l: pending d@gmail.com  192.0.2.4
+Dec 03 10:30:00 2026 (5) l: pending e@yahoo.com  192.0.2.5
+LOG
+echo "limit domain * 2/1h defer" >"$WORK/dom.policy"
+run_ctl "$WORK/out" "$WORK/err" replay --policy "$WORK/dom.policy" \
+    --decisions "$WORK/r.jsonl" "$WORK/retry.log"
+expect_eq "retry exit" "$rc" 0
+# c is deferred at 10:00:02 and retried hourly: at 11:00:02 a (10:00:00)
+# and b (10:00:01) have left the hour: delivered after 3600 s. e (10:30)
+# is retried at 11:30:00, when c (11:00:02) and nothing else is inside:
+# delivered after 3600 s too.
+got=$(python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    d = json.loads(l); print(d["line"], d["addr"], d["outcome"], d["delay_s"], d["rule"])' "$WORK/r.jsonl")
+expect_eq "retried decisions" "$got" "1 a@yahoo.com delivered 0 
+2 b@yahoo.com delivered 0 
+3 c@yahoo.com delivered 3600 
+4 d@gmail.com delivered 0 
+5 e@yahoo.com delivered 3600 "
+expect_match "text summary" "$(cat "$WORK/out")" 'delivered after a delay: 2'
+
+# 3. A limit that never drains: deferred for five days, then expired.
+echo "limit domain yahoo.com 0/1h defer" >"$WORK/zero.policy"
+run_ctl "$WORK/out" "$WORK/err" replay --policy "$WORK/zero.policy" --json \
+    --decisions "$WORK/z.jsonl" "$WORK/retry.log"
+expect_match "expired" "$(cat "$WORK/out")" '"outcomes":\{"delivered":1,"held":0,"rejected":0,"discarded":0,"expired":4\}'
+expect_match "expired rule" "$(head -1 "$WORK/z.jsonl")" '"outcome":"expired","delay_s":0,"rule":"limit domain yahoo.com 0/1h defer"'
+
+# 4. A broken policy is refused before any log is read.
+echo "limit ip five/12h hold" >"$WORK/bad.policy"
+run_ctl "$WORK/out" "$WORK/err" replay --policy "$WORK/bad.policy" "$WORK/retry.log"
+expect_eq "broken policy exit" "$rc" 1
+expect_match "broken policy message" "$(cat "$WORK/err")" 'bad.policy:1:10: '
+finish
