@@ -50,6 +50,8 @@
 #include "policy.h"
 
 #define DECIDE_MAX_LIMITS 16
+#define DECIDE_KEY_TEXT_MAX                                                    \
+	272 /* room for any key decide_key_format() prints */
 
 struct decide_conf {
 	size_t max_keys;   /* counter entries, all scopes together */

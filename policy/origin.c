@@ -50,6 +50,15 @@ origin_unknown(struct origin *o)
 }
 
 void
+origin_none(struct origin *o)
+{
+	memset(&o->ip, 0, sizeof(o->ip));
+	o->kind = ORIGIN_UNKNOWN;
+	o->ipkey_len = 0;
+	o->subnetkey_len = 0;
+}
+
+void
 origin_from_addr(
     const struct origin_conf *c, const struct addr *a, struct origin *o)
 {

@@ -84,6 +84,12 @@ void origin_from_mail(const char *addr, size_t len, struct origin *o);
 void origin_unknown(struct origin *o);
 
 /*
+ * origin_none - no origin can be known (Mailman 3 logs none): no ip and no
+ * subnet key, so only list and domain limits apply.
+ */
+void origin_none(struct origin *o);
+
+/*
  * origin_key_format - print a key made by this module into <buf>. Returns
  * the length, or 0 when <size> is too small or the key is malformed.
  */

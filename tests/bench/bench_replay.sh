@@ -11,6 +11,11 @@
 #       "[processed in X sec]" (start-up excluded, the figure most
 #       favourable to fail2ban), wall time shown too;
 #   (c) lines/s of `wc -l` on the whole log (best of 5, page cache warm);
+#   (d) memory: replay with a policy that tracks every address and
+#       network (limit ip 5/12h hold, limit subnet 20/12h hold, no bans)
+#       against the same replay with an empty policy (the baseline: no
+#       counters); the accounted bytes per tracked key (target <= 100) and
+#       the peak-RSS difference divided by the keys;
 #   and the ratios replay/fail2ban (target >= 200) and replay/wc
 #   (target >= 0.1).  A table goes to stdout, then, as the last line, one
 #   JSON object with all figures.
@@ -153,15 +158,27 @@ else
 	replay_status="failed"
 fi
 
+# ---- (d) memory: every address and network tracked, against no counters
+track_json=null
+base_json=null
+if [ "$replay_status" = ok ]; then
+	printf 'limit ip 5/12h hold\nlimit subnet 20/12h hold\n' >"$tmp/track.policy"
+	: >"$tmp/empty.policy"
+	track_json=$(best "$tmp/track.out" 1 "$subgatectl" replay \
+		--policy "$tmp/track.policy" --json "$log") || track_json=null
+	base_json=$(best "$tmp/base.out" 1 "$subgatectl" replay \
+		--policy "$tmp/empty.policy" --json "$log") || base_json=null
+fi
+
 # ---- figures, table, JSON
 python3 - "$nlines" "$nbytes" "$nf2b" "$wc_json" "$f2b_json" "${f2b_proc:-}" \
 	"${f2b_matched:-}" "$replay_json" "$replay_status" "$tmp/replay.out" \
-	"$subgatectl" "$policy" <<'EOF'
+	"$subgatectl" "$policy" "$track_json" "$base_json" "$tmp/track.out" <<'EOF'
 import json
 import sys
 
 (nlines, nbytes, nf2b, wc_j, f2b_j, f2b_proc, f2b_matched, rep_j, status,
- rep_out, ctl, policy) = sys.argv[1:]
+ rep_out, ctl, policy, track_j, base_j, track_out) = sys.argv[1:]
 nlines, nbytes, nf2b = int(nlines), int(nbytes), int(nf2b)
 wc = json.loads(wc_j)
 f2b = json.loads(f2b_j)
@@ -204,6 +221,18 @@ if rep:
             memory = find_memory(f.read())
     except OSError:
         memory = None
+track = json.loads(track_j)
+base = json.loads(base_j)
+track_mem = rss_per_key = None
+if track and base:
+    try:
+        with open(track_out, encoding="utf-8", errors="replace") as f:
+            track_mem = find_memory(f.read())
+    except OSError:
+        track_mem = None
+    if track_mem and track_mem.get("keys"):
+        rss_per_key = ((track["maxrss_kb"] - base["maxrss_kb"]) * 1024 /
+                       track_mem["keys"])
 r_f2b = rep_lps / f2b_lps if rep_lps and f2b_lps else None
 r_wc = rep_lps / wc_lps if rep_lps and wc_lps else None
 
@@ -245,8 +274,20 @@ if rep:
         print("memory: %s keys, %s bytes, %s bytes per key" % (
             memory.get("keys"), memory.get("bytes"),
             memory.get("bytes_per_key")))
+if track_mem:
+    print("(d) every address and network tracked: %s keys, %s bytes per key "
+          "accounted (target <= 100: %s), peak RSS %.1f MB vs %.1f MB "
+          "without counters = %s bytes per key" % (
+              track_mem.get("keys"), track_mem.get("bytes_per_key"),
+              "PASS" if track_mem.get("bytes_per_key", 1e9) <= 100 else "MISS",
+              track["maxrss_kb"] / 1024, base["maxrss_kb"] / 1024,
+              fmt(rss_per_key, "{:.1f}")))
 print(json.dumps({
     "bench": "replay", "lines": nlines, "bytes": nbytes,
+    "track_memory": track_mem,
+    "track_maxrss_kb": track and track["maxrss_kb"],
+    "base_maxrss_kb": base and base["maxrss_kb"],
+    "rss_bytes_per_key": rss_per_key and round(rss_per_key, 1),
     "subgatectl": ctl, "policy": policy, "replay_status": status,
     "replay_lps": rep_lps and round(rep_lps),
     "replay_wall_s": rep and rep["wall_s"],

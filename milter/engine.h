@@ -1,0 +1,97 @@
+/*
+ * engine.h -- the daemon's shared state: policy, counters, log index
+ *
+ * DESCRIPTION
+ *	One engine per daemon. The milter threads call engine_judge() (under
+ *	the engine's mutex: the policy library is not thread-safe, and a
+ *	decision takes microseconds); the event thread feeds Mailman log
+ *	records with engine_log_record() and swaps policies with
+ *	engine_set_policy(). Lock order: only the engine mutex; no libmilter
+ *	or libevent call is made while it is held.
+ *
+ *	The log index remembers the last ENGINE_PENDING_MAX "pending" records
+ *	(list, address, remote, time) so that a confirmation whose body does
+ *	not name its requester finds it; a milter thread may wait a bounded
+ *	time for a record that has not been read yet.
+ */
+#ifndef SUBGATE_ENGINE_H
+#define SUBGATE_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decide.h"
+#include "logline.h"
+#include "origin.h"
+#include "policy.h"
+
+#define ENGINE_PENDING_MAX 8192
+#define ENGINE_REMOTE_MAX 128
+#define ENGINE_RULE_TEXT 512
+
+struct engine;
+
+/* One confirmation to judge. */
+struct engine_req {
+	const char *list;
+	const char *rcpt;
+	const char *domain;
+	const struct origin *origin;
+	const char *id; /* Message-ID or cookie; may be "" */
+};
+
+/* The verdict, copied out of the engine's structures. */
+struct engine_verdict {
+	enum action action;
+	int allowed, retry, banned, internal_error;
+	char rule[ENGINE_RULE_TEXT];   /* canonical rule text, "" if none */
+	char key[DECIDE_KEY_TEXT_MAX]; /* the deciding key, "" if none */
+	uint32_t ban_left_s;
+};
+
+/*
+ * engine_new - an engine with <pol> (taken over) and a decider built from
+ * <dc>; <origin> is copied. NULL on allocation failure.
+ */
+struct engine *engine_new(struct policy *pol, const struct decide_conf *dc,
+    const struct origin_conf *origin);
+void engine_free(struct engine *e);
+
+/* engine_origin - the origin settings (immutable). */
+const struct origin_conf *engine_origin(const struct engine *e);
+
+/*
+ * engine_set_policy - swap in <pol> (taken over); the old one is freed.
+ * Counters and bans are kept.
+ */
+void engine_set_policy(struct engine *e, struct policy *pol);
+
+/*
+ * engine_judge - decide for <r> now (<now_ms>, any monotonic or wall
+ * clock the caller uses consistently) and copy the verdict into <v>.
+ * Returns 0, or -1 on an internal error (then <v>->internal_error).
+ */
+int engine_judge(struct engine *e, const struct engine_req *r, uint64_t now_ms,
+    struct engine_verdict *v);
+
+/*
+ * engine_log_record - remember a parsed log record (pending ones only;
+ * others are ignored) and wake waiting threads.
+ */
+void engine_log_record(struct engine *e, const struct logev *ev);
+
+/*
+ * engine_find_pending - the remote of the newest pending record for
+ * (<list>, <addr>) (case-insensitive) into <remote>; waits up to
+ * <wait_ms> for one to arrive. Returns 1 found, 0 not found.
+ */
+int engine_find_pending(struct engine *e, const char *list, const char *addr,
+    unsigned wait_ms, char *remote, size_t size);
+
+/* engine_expire - drop idle counters (budgeted); for the GC timer. */
+void engine_expire(struct engine *e, uint64_t now_ms, size_t budget);
+
+/* engine_stats - a copy of the decider's figures. */
+void engine_stats(struct engine *e, struct decide_stats *s);
+
+#endif

@@ -1,0 +1,272 @@
+/*
+ * main.c -- subgate: the milter daemon
+ *
+ * DESCRIPTION
+ *	subgate [-c FILE] [-f] [-n] [-v]
+ *	  -c FILE  the configuration (default /etc/subgate/subgate.conf;
+ *	           built-in defaults when that does not exist)
+ *	  -f       stay in the foreground and log to standard error
+ *	  -n       check the configuration and the policy, print
+ *	           "configuration OK" and exit (with -v: the canonical policy)
+ *	  -v       verbose: log at debug level
+ *
+ *	Start-up order (style.md 9.8): configuration and policy; the milter
+ *	socket, the pid file and the state directory as root; the drop to
+ *	<user> (root only when "user = root" is written); signals blocked
+ *	before any thread; the event thread; smfi_main(). libmilter owns
+ *	SIGHUP, SIGTERM and SIGINT, and stops on all three.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/thread.h>
+#include <libmilter/mfapi.h>
+
+#include "conf.h"
+#include "defpolicy.h"
+#include "engine.h"
+#include "evloop.h"
+#include "log.h"
+#include "mlfi.h"
+#include "privdrop.h"
+
+#define POLICY_DEFAULT_PATH "/etc/subgate/subgate.policy"
+
+/* usage - the synopsis on stderr */
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: subgate [-c FILE] [-f] [-n] [-v]\n");
+	exit(2);
+}
+
+/* read_file - a whole small file, or NULL (errno set) */
+static char *
+read_file(const char *path, size_t *lenp)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL, *nb;
+	size_t len = 0, cap = 0, n;
+
+	if (f == NULL)
+		return NULL;
+	do {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 65536;
+			if (cap > (16u << 20) ||
+			    (nb = realloc(buf, cap)) == NULL) {
+				free(buf);
+				fclose(f);
+				errno = EFBIG;
+				return NULL;
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+	} while (n > 0);
+	fclose(f);
+	*lenp = len;
+	return buf != NULL ? buf : calloc(1, 1);
+}
+
+/*
+ * load_policy - the configured policy file, or the built-in one when the
+ * default path does not exist. Every error goes to stderr; NULL then.
+ */
+static struct policy *
+load_policy(const char *path, const char **source)
+{
+	struct policy_errors errs = {0};
+	struct policy *p = NULL;
+	size_t len = 0, i;
+	char *buf = read_file(path, &len);
+	int rc;
+
+	*source = path;
+	if (buf == NULL) {
+		if (errno != ENOENT || strcmp(path, POLICY_DEFAULT_PATH) != 0) {
+			fprintf(
+			    stderr, "subgate: %s: %s\n", path, strerror(errno));
+			return NULL;
+		}
+		*source = "built-in";
+		rc = policy_parse(defpolicy_text, strlen(defpolicy_text),
+		    "built-in policy", &p, &errs);
+	} else {
+		rc = policy_parse(buf, len, path, &p, &errs);
+	}
+	if (rc != 0) {
+		for (i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.v[i].msg);
+		fprintf(stderr, "subgate: %s: %zu error%s\n", *source, errs.n,
+		    errs.n == 1 ? "" : "s");
+	}
+	policy_errors_free(&errs);
+	free(buf);
+	return rc == 0 ? p : NULL;
+}
+
+/* write_pid - the pid file, or a warning */
+static void
+write_pid(const char *path)
+{
+	char buf[32];
+	int fd, n;
+
+	if (path[0] == '\0')
+		return;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1) {
+		log_warn("pid file %s", path);
+		return;
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n)
+		log_warn("pid file %s", path);
+	close(fd);
+}
+
+/* setup_socket - hand the socket to libmilter and open it as root */
+static void
+setup_socket(const struct conf *c)
+{
+	if (smfi_setconn((char *)(uintptr_t)c->socket) != MI_SUCCESS)
+		fatalx("bad socket \"%s\"", c->socket);
+	if (smfi_register(*mlfi_desc()) != MI_SUCCESS)
+		fatalx("smfi_register failed");
+	/* Postfix must reach a unix socket: group access, no others. */
+	umask(007);
+	if (smfi_opensocket(1) != MI_SUCCESS)
+		fatalx("cannot open the milter socket %s", c->socket);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *cpath = NULL, *psource;
+	struct conf conf;
+	struct decide_conf dc;
+	struct policy *pol;
+	struct engine *engine;
+	struct evloop *ev;
+	struct mlfi_setup ms;
+	sigset_t set;
+	char err[512];
+	uid_t uid = 0;
+	gid_t gid = 0;
+	int ch, fg = 0, check = 0, verbose = 0, rc, drop;
+
+	while ((ch = getopt(argc, argv, "c:fnv")) != -1) {
+		switch (ch) {
+		case 'c':
+			cpath = optarg;
+			break;
+		case 'f':
+			fg = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (conf_init(&conf) != 0)
+		fatalx("out of memory");
+	rc = conf_load(&conf, cpath != NULL ? cpath : CONF_DEFAULT_PATH,
+	    cpath != NULL, stderr);
+	if (rc != 0) {
+		fprintf(stderr, "subgate: %s: configuration not usable\n",
+		    cpath != NULL ? cpath : CONF_DEFAULT_PATH);
+		return 1;
+	}
+	if ((pol = load_policy(conf.policy, &psource)) == NULL)
+		return 1;
+	drop = strcmp(conf.user, "root") != 0;
+	if (drop &&
+	    privdrop_lookup(
+	        conf.user, conf.group, &uid, &gid, err, sizeof(err)) != 0) {
+		fprintf(stderr, "subgate: %s\n", err);
+		return 1;
+	}
+	if (check) {
+		if (verbose) {
+			char *text = policy_print(pol);
+
+			if (text != NULL)
+				fputs(text, stdout);
+			free(text);
+		}
+		printf("configuration OK\n");
+		policy_free(pol);
+		conf_free(&conf);
+		return 0;
+	}
+	if (log_init("subgate", fg, conf.syslog_facility,
+	        verbose ? CONF_LOG_DEBUG : conf.log_level) != 0)
+		fatalx("unknown syslog_facility \"%s\"", conf.syslog_facility);
+
+	decide_conf_init(&dc);
+	dc.max_keys = (size_t)conf.max_keys;
+	dc.seed = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^
+	    (uint64_t)(uintptr_t)&dc;
+	if ((engine = engine_new(pol, &dc, &conf.origin)) == NULL)
+		fatalx("out of memory");
+
+	if (mkdir(conf.state_dir, 0750) == -1 && errno != EEXIST)
+		fatal("state_dir %s", conf.state_dir);
+	if (drop && chown(conf.state_dir, uid, gid) == -1)
+		fatal("state_dir %s", conf.state_dir);
+	setup_socket(&conf);
+	if (drop && strncmp(conf.socket, "unix:", 5) == 0 &&
+	    chown(conf.socket + 5, uid, gid) == -1)
+		log_warn("chown %s", conf.socket + 5);
+	if (!fg && daemon(0, 0) == -1)
+		fatal("daemon");
+	write_pid(conf.pid_file);
+	if (drop && privdrop_to(uid, gid, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+
+	/* Signals first, threads after (libmilter's signal.c). */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (evthread_use_pthreads() != 0)
+		fatalx("libevent has no thread support");
+	if ((ev = evloop_new(&conf, engine, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
+	ms.conf = &conf;
+	ms.engine = engine;
+	ms.have_log = conf.nsubscribe_log > 0;
+	mlfi_init(&ms);
+	if (evloop_start(ev) != 0)
+		fatalx("cannot start the event thread");
+
+	log_info("started: socket=%s policy=%s logs=%zu user=%s", conf.socket,
+	    psource, conf.nsubscribe_log, conf.user);
+	rc = smfi_main();
+	log_info("stopping");
+	evloop_free(ev);
+	engine_free(engine);
+	if (conf.pid_file[0] != '\0')
+		unlink(conf.pid_file);
+	conf_free(&conf);
+	return rc == MI_SUCCESS ? 0 : 1;
+}
