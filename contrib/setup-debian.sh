@@ -2,16 +2,19 @@
 # setup-debian.sh -- install what subgate needs on Debian 12 (run as root).
 #
 #   contrib/setup-debian.sh          build dependencies only
-#   contrib/setup-debian.sh --test   plus what the test suite and
-#                                    benchmarks use
+#   contrib/setup-debian.sh --test   plus what the test suite uses (a
+#                                    private Postfix is started by the
+#                                    tests themselves, never the system's)
+#   contrib/setup-debian.sh --bench  plus what the benchmarks compare with
 # Installs only what is missing, so a second run costs a dpkg query.
 set -eu
 
 pkgs="build-essential cmake pkg-config libmilter-dev libevent-dev \
 libspf2-dev zlib1g-dev python3"
-if [ "${1:-}" = "--test" ]; then
-	pkgs="$pkgs libcmocka-dev clang-format fail2ban"
-fi
+case "${1:-}" in
+--test) pkgs="$pkgs libcmocka-dev clang-format postfix miltertest iproute2" ;;
+--bench) pkgs="$pkgs libcmocka-dev clang-format postfix miltertest iproute2 fail2ban" ;;
+esac
 
 missing=""
 for p in $pkgs; do
@@ -28,6 +31,10 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Postfix without configuration: no questions, no /etc/postfix/main.cf, so
+# the system's Postfix never starts; the tests run private instances.
+echo "postfix postfix/main_mailer_type select No configuration" |
+    debconf-set-selections
 apt-get update -qq
 # shellcheck disable=SC2086 # word splitting of the package list is wanted
 apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -196,8 +196,7 @@ main(int argc, char **argv)
 	if ((pol = load_policy(conf.policy, &psource)) == NULL)
 		return 1;
 	drop = strcmp(conf.user, "root") != 0;
-	if (drop &&
-	    privdrop_lookup(
+	if (privdrop_lookup(
 	        conf.user, conf.group, &uid, &gid, err, sizeof(err)) != 0) {
 		fprintf(stderr, "subgate: %s\n", err);
 		return 1;
@@ -231,8 +230,12 @@ main(int argc, char **argv)
 	if (drop && chown(conf.state_dir, uid, gid) == -1)
 		fatal("state_dir %s", conf.state_dir);
 	setup_socket(&conf);
-	if (drop && strncmp(conf.socket, "unix:", 5) == 0 &&
-	    chown(conf.socket + 5, uid, gid) == -1)
+	/*
+	 * The MTA reaches a unix socket through its group (mode 0660): the
+	 * user's group, or "group" (e.g. postfix) when that is set.
+	 */
+	if (strncmp(conf.socket, "unix:", 5) == 0 &&
+	    chown(conf.socket + 5, drop ? uid : (uid_t)-1, gid) == -1)
 		log_warn("chown %s", conf.socket + 5);
 	if (!fg && daemon(0, 0) == -1)
 		fatal("daemon");

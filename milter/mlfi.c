@@ -193,6 +193,8 @@ find_origin(struct confirm *c, struct origin *o)
 		return "body";
 	}
 	if (c->mailman == 2 && setup.have_log) {
+		log_debug(
+		    "waiting for the log: list=%s rcpt=%s", c->list, c->rcpt);
 		if (engine_find_pending(setup.engine, c->list, c->rcpt,
 		        (unsigned)setup.conf->wait_for_log_ms, remote,
 		        sizeof(remote))) {

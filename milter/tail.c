@@ -71,9 +71,9 @@
  *	"<path>.1" uncompressed is searched for a file rotated while stopped
  *	(not dateext names, not .gz). Lines from the old and the new file may
  *	interleave during the grace period.
- *	A reused inode whose first bytes happen to match the saved ones, or a
- *	file rewritten without shrinking below its head, resumes at the saved
- *	offset.
+ *	A file rewritten in place, or a reused inode, that is at least as long
+ *	as the saved offset and starts with the same bytes is taken for the
+ *	saved file.
  */
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -146,7 +146,6 @@ struct tail {
 	unsigned grace_polls;
 	unsigned old_grace; /* idle polls before <old> is closed */
 	int at_end;         /* first run: start at the end when opened */
-	int more;           /* the last poll stopped before the end */
 	int open;
 	int error;
 	struct tail_file cur;
@@ -442,28 +441,28 @@ file_read(struct tail *t, struct tail_file *f, int *eof)
 	size_t budget = POLL_MAX;
 	ssize_t r;
 	long n = 0;
-	int grew = 0, rc;
+	int grew = 0, cut = 0, rc;
 
 	*eof = 0;
 	if (fstat(f->fd, &st) == -1)
 		return -1;
-	rc = 0;
-	if (f->headlen > 0 && (uint64_t)st.st_size >= f->pos &&
-	    (rc = head_hash(f->fd, f->headlen, &h)) == -1)
-		return -1;
-	if ((uint64_t)st.st_size < f->pos ||
-	    (f->headlen > 0 && (rc == 1 || h != f->headhash))) {
-		/* copytruncate: what was written since the last poll is gone.
-		 */
+	if ((uint64_t)st.st_size < f->pos)
+		cut = 1;
+	else if (f->headlen > 0) {
+		/* Truncated and regrown past us: the first bytes differ. */
+		if ((rc = head_hash(f->fd, f->headlen, &h)) == -1)
+			return -1;
+		cut = rc == 1 || h != f->headhash;
+	}
+	if (cut) {
+		/* copytruncate: lines written since the last poll are gone. */
 		t->truncations++;
 		f->pos = 0;
 		f->plen = 0;
 		f->skip = 0;
 		f->headlen = 0;
 	}
-	for (;;) {
-		if (budget == 0)
-			break;
+	while (budget > 0) {
 		r = read_at(f->fd, f->buf + f->plen, BLOCK, f->pos);
 		if (r == -1)
 			return -1;
@@ -559,6 +558,14 @@ poll_cur(struct tail *t, int *eof)
 	return n;
 }
 
+/* plain - a byte that stands for itself in a position file name */
+static int
+plain(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '.' || c == '-';
+}
+
 /* state_name - "<dir>/tail.<encoded path>.pos", or NULL out of memory */
 static char *
 state_name(const char *dir, const char *path)
@@ -571,11 +578,7 @@ state_name(const char *dir, const char *path)
 	for (i = 0; path[i] != '\0'; i++) {
 		unsigned char c = (unsigned char)path[i];
 
-		need = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		        (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-		        c == '/'
-		    ? 1
-		    : 3;
+		need = plain(c) || c == '/' ? 1 : 3;
 		if (len + need > NAME_MAX_ENC - 17) {
 			cut = 1;
 			break;
@@ -790,9 +793,10 @@ tail_save(struct tail *t)
 int
 tail_poll(struct tail *t)
 {
+	static const struct timeval zero = {0, 0};
 	struct tail_pos p;
 	long n = 0, m;
-	int eof = 1, oeof = 1, failed = 0;
+	int eof = 1, oeof = 1, failed = 0, more;
 
 	t->error = 0;
 	if (t->old.fd != -1) {
@@ -812,8 +816,11 @@ tail_poll(struct tail *t)
 		failed = 1;
 	} else
 		n += m;
-	t->more = !failed && !(eof && oeof);
-	if (n > 0 && !failed && !t->more && t->idle_fn != NULL)
+	/* More left: continue after other events, not a whole interval. */
+	more = !failed && !(eof && oeof);
+	if (more && t->again != NULL)
+		(void)evtimer_add(t->again, &zero);
+	if (n > 0 && !failed && !more && t->idle_fn != NULL)
 		t->idle_fn(t->arg);
 	current_pos(t, &p);
 	if (!pos_equal(&p, &t->last) && tail_save(t) == -1)
@@ -825,18 +832,15 @@ tail_poll(struct tail *t)
 	return n > INT_MAX ? INT_MAX : (int)n;
 }
 
-/* tail_tick_cb - timer: poll, and come back at once if data is left */
+/* tail_tick_cb - the timer, or the zero timeout when data was left */
 static void
 tail_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct tail *t = arg;
-	static const struct timeval now = {0, 0};
 
 	(void)fd;
 	(void)what;
 	(void)tail_poll(t);
-	if (t->more && t->again != NULL)
-		(void)evtimer_add(t->again, &now);
 }
 
 /* tail_start - first open: resume, start at the end, or find <path>.1 */
