@@ -30,6 +30,7 @@ struct feed {
 	struct tail *tail;
 	struct logjoin join;
 	uint64_t records, errors;
+	int last_open, last_error; /* as last reported */
 };
 
 struct evloop {
@@ -103,6 +104,38 @@ idle_cb(void *arg)
 		record(f, &rec);
 }
 
+/* report_tails - log a log file that went missing, came back or fails */
+static void
+report_tails(struct evloop *ev)
+{
+	struct tail_status st;
+	size_t i;
+
+	for (i = 0; i < ev->nfeeds; i++) {
+		struct feed *f = &ev->feeds[i];
+
+		tail_status(f->tail, &st);
+		if (st.open != f->last_open) {
+			if (st.open == 1)
+				log_info("%s: following (offset %llu)", f->path,
+				    (unsigned long long)st.offset);
+			else if (st.open == 0)
+				log_warnx(
+				    "%s: missing; waiting for it", f->path);
+			else
+				log_warnx("%s: not usable: %s", f->path,
+				    strerror(-st.open));
+			f->last_open = st.open;
+		}
+		if (st.error != f->last_error) {
+			if (st.error != 0)
+				log_warnx(
+				    "%s: %s", f->path, strerror(st.error));
+			f->last_error = st.error;
+		}
+	}
+}
+
 /* gc_cb - expire idle counters, a bounded amount per tick */
 static void
 gc_cb(evutil_socket_t fd, short what, void *arg)
@@ -112,6 +145,7 @@ gc_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	report_tails(ev);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	engine_expire(ev->engine,
 	    (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000,
@@ -162,6 +196,9 @@ evloop_new(
 		    TAIL_INTERVAL_MS, line_cb, idle_cb, f, err, errlen);
 		if (f->tail == NULL)
 			goto fail;
+		if (err[0] != '\0')
+			log_warnx("%s: %s", f->path, err);
+		err[0] = '\0';
 		ev->nfeeds++;
 	}
 	return ev;

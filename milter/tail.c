@@ -890,6 +890,47 @@ tail_start(struct tail *t, char *err, size_t errlen)
 	return 0;
 }
 
+/* tail_load - read the position file; -1 if it cannot be read */
+static int
+tail_load(struct tail *t, char *warn, size_t warnlen, char *err, size_t errlen)
+{
+	int rc;
+
+	t->at_end = 1;
+	if (t->state_path == NULL)
+		return 0;
+	if ((rc = state_load(t->state_path, &t->want, err, errlen)) == -1)
+		return -1;
+	if (rc == -2)
+		seterr(warn, warnlen,
+		    "%s: corrupt position file, starting at the end of %s",
+		    t->state_path, t->path);
+	if (rc == 1) {
+		t->at_end = 0;
+		t->last = t->want;
+	}
+	return 0;
+}
+
+/* tail_arm - create and start the timers */
+static int
+tail_arm(struct tail *t, unsigned interval_ms, char *err, size_t errlen)
+{
+	struct timeval tv;
+
+	tv.tv_sec = interval_ms / 1000;
+	tv.tv_usec = (suseconds_t)(interval_ms % 1000) * 1000;
+	if ((t->timer = event_new(t->base, -1, EV_PERSIST, tail_tick_cb, t)) ==
+	        NULL ||
+	    (t->again = evtimer_new(t->base, tail_tick_cb, t)) == NULL ||
+	    event_add(t->timer, &tv) == -1) {
+		seterr(err, errlen, "%s: cannot set up the timer", t->path);
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * tail_new - see tail.h. Opens the path at once, so lines appended between
  * tail_new() and the first poll are delivered, and writes the starting
@@ -902,7 +943,6 @@ tail_new(struct event_base *base, const char *path, const char *state_dir,
 {
 	struct tail *t;
 	struct stat st;
-	struct timeval tv;
 	char warn[512] = "";
 	int rc;
 
@@ -939,22 +979,8 @@ tail_new(struct event_base *base, const char *path, const char *state_dir,
 	        (t->state_path = state_name(state_dir, path)) == NULL))
 		goto nomem;
 
-	t->at_end = 1;
-	if (t->state_path != NULL) {
-		rc = state_load(t->state_path, &t->want, err, errlen);
-		if (rc == -1)
-			goto fail;
-		if (rc == -2)
-			snprintf(warn, sizeof(warn),
-			    "%s: corrupt position file, starting at the end "
-			    "of %s",
-			    t->state_path, path);
-		if (rc == 1) {
-			t->at_end = 0;
-			t->last = t->want;
-		}
-	}
-	if (tail_start(t, err, errlen) == -1)
+	if (tail_load(t, warn, sizeof(warn), err, errlen) == -1 ||
+	    tail_start(t, err, errlen) == -1)
 		goto fail;
 	/* A file created later is new: it is read from 0. */
 	t->at_end = 0;
@@ -966,18 +992,8 @@ tail_new(struct event_base *base, const char *path, const char *state_dir,
 	}
 	t->error = 0;
 
-	if (base != NULL) {
-		if ((t->timer = event_new(
-		         base, -1, EV_PERSIST, tail_tick_cb, t)) == NULL ||
-		    (t->again = evtimer_new(base, tail_tick_cb, t)) == NULL)
-			goto nomem;
-		tv.tv_sec = interval_ms / 1000;
-		tv.tv_usec = (suseconds_t)(interval_ms % 1000) * 1000;
-		if (event_add(t->timer, &tv) == -1) {
-			seterr(err, errlen, "%s: cannot add the timer", path);
-			goto fail;
-		}
-	}
+	if (base != NULL && tail_arm(t, interval_ms, err, errlen) == -1)
+		goto fail;
 	return t;
 nomem:
 	seterr(err, errlen, "%s: out of memory", path);
