@@ -1,0 +1,126 @@
+-- protocol.lua -- subgate at the milter-protocol level, without an MTA.
+-- Run by run.sh: miltertest -D SOCK=unix:/path -s protocol.lua
+-- Each case speaks the MTA side to a running subgate and checks the reply
+-- and the end-of-message actions. Prints "N passed, M failed".
+local passed, failed = 0, 0
+
+local function check(what, ok)
+	if ok then
+		passed = passed + 1
+		mt.echo("PASS: " .. what)
+	else
+		failed = failed + 1
+		mt.echo("FAIL: " .. what)
+	end
+end
+
+local function open()
+	local c = mt.connect(SOCK, 40, 0.1)
+	assert(c, "cannot connect to " .. SOCK)
+	assert(mt.conninfo(c, "localhost", "127.0.0.1") == nil)
+	return c
+end
+
+-- A Mailman 2.1 confirmation's headers, as Mailman 2.1.39 writes them.
+local function mm21_headers(c, list, rcpt, cookie)
+	local h = {
+		{"MIME-Version", "1.0"},
+		{"Content-Type", "text/plain; charset=\"us-ascii\""},
+		{"Content-Transfer-Encoding", "7bit"},
+		{"From", list .. "-request@lists.example.org"},
+		{"To", rcpt},
+		{"Subject", "confirm " .. cookie},
+		{"Reply-To", list .. "-request@lists.example.org"},
+		{"Auto-Submitted", "auto-generated"},
+		{"Message-ID", "<mailman.0.1796321493.1." .. cookie .. "@lists.example.org>"},
+		{"X-Mailman-Version", "2.1.39"},
+		{"X-List-Administrivia", "yes"},
+	}
+	for _, kv in ipairs(h) do
+		assert(mt.header(c, kv[1], kv[2]) == nil)
+	end
+end
+
+-- confirmation LIST RCPT COOKIE: the whole transaction up to eom
+local function confirmation(list, rcpt, cookie, requester)
+	local c = open()
+	mt.macro(c, SMFIC_MAIL, "i", "4AB12C0FFEE")
+	assert(mt.mailfrom(c, "<" .. list .. "-bounces@lists.example.org>") == nil)
+	assert(mt.rcptto(c, "<" .. rcpt .. ">") == nil)
+	assert(mt.data(c) == nil)
+	mm21_headers(c, list, rcpt, cookie)
+	assert(mt.eoh(c) == nil)
+	assert(mt.bodystring(c, "Mailing list subscription confirmation notice for mailing list X\r\n\r\n" ..
+		"We have received a request from " .. requester .. " for\r\nsubscription of your email address.\r\n") == nil)
+	assert(mt.eom(c) == nil)
+	return c
+end
+
+local ok, err = pcall(function()
+	-- 1. Ordinary mail is let go at MAIL FROM.
+	local c = open()
+	assert(mt.mailfrom(c, "<bob@example.net>") == nil)
+	check("ordinary mail: accepted at MAIL FROM", mt.getreply(c) == SMFIR_ACCEPT)
+	mt.disconnect(c)
+
+	-- 2. A list post (two recipients) is let go at the second RCPT.
+	c = open()
+	assert(mt.mailfrom(c, "<mylist-bounces@lists.example.org>") == nil)
+	assert(mt.getreply(c) == SMFIR_CONTINUE)
+	assert(mt.rcptto(c, "<a@example.com>") == nil)
+	assert(mt.rcptto(c, "<b@example.com>") == nil)
+	check("two recipients: accepted at RCPT", mt.getreply(c) == SMFIR_ACCEPT)
+	mt.disconnect(c)
+
+	-- 3. An invitation (no Reply-To) is let go at end of headers.
+	c = open()
+	assert(mt.mailfrom(c, "<mylist-bounces@lists.example.org>") == nil)
+	assert(mt.rcptto(c, "<ian@example.com>") == nil)
+	assert(mt.data(c) == nil)
+	assert(mt.header(c, "Subject", "confirm 0123456789abcdef0123456789abcdef01234567") == nil)
+	assert(mt.header(c, "Auto-Submitted", "auto-generated") == nil)
+	assert(mt.header(c, "X-Mailman-Version", "2.1.39") == nil)
+	assert(mt.header(c, "X-List-Administrivia", "yes") == nil)
+	assert(mt.eoh(c) == nil)
+	check("invitation: accepted at end of headers", mt.getreply(c) == SMFIR_ACCEPT)
+	mt.disconnect(c)
+
+	-- 4. accept: the X-Subgate header is added.
+	c = confirmation("mylist", "alice@example.com", "1111111111111111111111111111111111111111", "192.0.2.10")
+	check("accept: reply", mt.getreply(c) == SMFIR_ACCEPT)
+	check("accept: X-Subgate added", mt.eom_check(c, MT_HDRADD, "X-Subgate"))
+	mt.disconnect(c)
+
+	-- 5. hold: quarantined, with the rule as the reason.
+	c = confirmation("holdme", "h@example.com", "2222222222222222222222222222222222222222", "192.0.2.11")
+	check("hold: reply accept", mt.getreply(c) == SMFIR_ACCEPT)
+	check("hold: quarantined", mt.eom_check(c, MT_QUARANTINE, "subgate: limit list holdme 0/1h hold (holdme)"))
+	check("hold: no header", not mt.eom_check(c, MT_HDRADD, "X-Subgate"))
+	mt.disconnect(c)
+
+	-- 6. defer: 451 4.7.1 with the reason.
+	c = confirmation("deferme", "d@example.com", "3333333333333333333333333333333333333333", "192.0.2.12")
+	check("defer: reply code", mt.getreply(c) == SMFIR_REPLYCODE)
+	check("defer: 451 4.7.1", mt.eom_check(c, MT_SMTPREPLY, "451", "4.7.1",
+		"subgate: too many subscription confirmations (limit list deferme 0/1h defer (deferme)), try again later"))
+	mt.disconnect(c)
+
+	-- 7. reject: 550 5.7.1.
+	c = confirmation("rejectme", "r@example.com", "4444444444444444444444444444444444444444", "192.0.2.13")
+	check("reject: 550 5.7.1", mt.eom_check(c, MT_SMTPREPLY, "550", "5.7.1",
+		"subgate: subscription confirmation refused (limit list rejectme 0/1h reject (rejectme))"))
+	mt.disconnect(c)
+
+	-- 8. discard.
+	c = confirmation("dropme", "x@example.com", "5555555555555555555555555555555555555555", "192.0.2.14")
+	check("discard: reply", mt.getreply(c) == SMFIR_DISCARD)
+	mt.disconnect(c)
+end)
+if not ok then
+	failed = failed + 1
+	mt.echo("FAIL: script error: " .. tostring(err))
+end
+mt.echo(passed .. " passed, " .. failed .. " failed")
+if failed > 0 then
+	error("failures")
+end
