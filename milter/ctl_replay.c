@@ -69,6 +69,7 @@ struct replay {
 	uint64_t confirmations, delivered_late, decisions;
 	struct tally *tripped;
 	size_t peak_keys, peak_bytes;
+	uint64_t evicted;
 	int oom;
 };
 
@@ -264,6 +265,9 @@ sample_memory(struct replay *rp)
 	struct decide_stats s;
 
 	decide_stats(rp->dec, &s);
+	rp->evicted = 0;
+	for (size_t i = 0; i < CTAB_SCOPES; i++)
+		rp->evicted += s.keys.evicted[i];
 	if (s.keys.total_keys > rp->peak_keys) {
 		rp->peak_keys = s.keys.total_keys;
 		rp->peak_bytes = s.keys.bytes;
@@ -409,8 +413,9 @@ print_summary(struct replay *rp, const struct ctl_input_stats *st, int json)
 			    (unsigned long long)top[i].count);
 		}
 		printf("],\"memory\":{\"keys\":%zu,\"bytes\":%zu,"
-		       "\"bytes_per_key\":%.1f}}\n",
-		    rp->peak_keys, rp->peak_bytes, bpk);
+		       "\"bytes_per_key\":%.1f,\"evicted\":%llu}}\n",
+		    rp->peak_keys, rp->peak_bytes, bpk,
+		    (unsigned long long)rp->evicted);
 		return;
 	}
 	printf("confirmations %llu (lines %llu, unparsable %llu)\n",
@@ -433,8 +438,10 @@ print_summary(struct replay *rp, const struct ctl_input_stats *st, int json)
 		printf("%8llu  %-40s %s\n", (unsigned long long)top[i].count,
 		    rule, key);
 	}
-	printf("\ncounters: peak %zu keys, %zu bytes (%.1f bytes per key)\n",
-	    rp->peak_keys, rp->peak_bytes, bpk);
+	printf("\ncounters: peak %zu keys, %zu bytes (%.1f bytes per key), "
+	       "%llu evicted\n",
+	    rp->peak_keys, rp->peak_bytes, bpk,
+	    (unsigned long long)rp->evicted);
 }
 
 int

@@ -19,6 +19,13 @@ expect_eq "one decision per pending line" "$(wc -l <"$WORK/d.jsonl")" \
     "$(grep -c ': pending ' "$WORK/seed.log")"
 expect_match "summary" "$(cat "$WORK/out")" '"outcomes":\{"delivered":[0-9]+,"held":0,"rejected":[1-9][0-9]*,"discarded":0,"expired":0\}'
 
+# Bounded counters: with max_keys = 1000 the least recently used keys go,
+# and replay says how many.
+printf 'max_keys = 1000\n' >"$WORK/small.conf"
+run_ctl "$WORK/out" "$WORK/err" -c "$WORK/small.conf" replay \
+    --policy "$WORK/jail.policy" --json "$WORK/seed.log"
+expect_match "evictions counted" "$(cat "$WORK/out")" '"memory":\{"keys":1000,"bytes":[0-9]+,"bytes_per_key":[0-9.]+,"evicted":[1-9][0-9]*\}'
+
 # 2. Deferral and Mailman's retries, by hand: a domain limit of 2 per hour.
 cat >"$WORK/retry.log" <<'LOG'
 Dec 03 10:00:00 2026 (1) l: pending a@yahoo.com  192.0.2.1
