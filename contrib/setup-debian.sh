@@ -9,7 +9,7 @@
 # Installs only what is missing, so a second run costs a dpkg query.
 set -eu
 
-pkgs="build-essential cmake pkg-config libmilter-dev libevent-dev \
+pkgs="build-essential cmake pkg-config libmilter-dev libevent-dev libsqlite3-dev \
 libspf2-dev zlib1g-dev python3"
 case "${1:-}" in
 --test) pkgs="$pkgs libcmocka-dev clang-format postfix miltertest iproute2" ;;

@@ -50,6 +50,9 @@ static const struct conf_def conf_defs[] = {
     {"pid_file", T_STR, "/run/subgate/subgate.pid", 0, 0, NULL, OFF(pid_file)},
     {"syslog_facility", T_STR, "mail", 0, 0, NULL, OFF(syslog_facility)},
     {"log_level", T_ENUM, "info", 0, 0, log_level_choices, OFF(log_level)},
+    {"ledger", T_STR, "", 0, 0, NULL, OFF(ledger)},
+    {"postfix_config_directory", T_STR, "/etc/postfix", 0, 0, NULL,
+        OFF(postfix_config_directory)},
 };
 #define NDEFS (sizeof(conf_defs) / sizeof(conf_defs[0]))
 
@@ -334,6 +337,16 @@ conf_load(struct conf *c, const char *path, int must_exist, FILE *errf)
 		c->path = strdup(path);
 	}
 	return errors;
+}
+
+char *
+conf_ledger_path(const struct conf *c, char *buf, size_t size)
+{
+	if (c->ledger[0] != '\0')
+		snprintf(buf, size, "%s", c->ledger);
+	else
+		snprintf(buf, size, "%s/ledger.sqlite", c->state_dir);
+	return buf;
 }
 
 void

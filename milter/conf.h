@@ -41,6 +41,8 @@ struct conf {
 	char *header;
 	char *pid_file;
 	char *syslog_facility;
+	char *ledger; /* "" means state_dir/ledger.sqlite */
+	char *postfix_config_directory;
 	uint64_t max_keys;
 	uint64_t wait_for_log_ms;
 	int on_internal_error;     /* enum conf_on_error */
@@ -69,6 +71,12 @@ int conf_load(struct conf *c, const char *path, int must_exist, FILE *errf);
  */
 int conf_parse(
     struct conf *c, const char *buf, size_t len, const char *name, FILE *errf);
+
+/*
+ * conf_ledger_path - the ledger's path: <ledger>, or state_dir/ledger.sqlite
+ * when that is empty. Returns <buf>.
+ */
+char *conf_ledger_path(const struct conf *c, char *buf, size_t size);
 
 /* conf_free - release the strings of <c>. */
 void conf_free(struct conf *c);

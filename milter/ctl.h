@@ -57,5 +57,6 @@ struct policy *ctl_load_policy(const char *path, int *status);
 int ctl_top(int argc, char **argv, const struct conf *conf);
 int ctl_replay(int argc, char **argv, const struct conf *conf);
 int ctl_check_policy(int argc, char **argv, const struct conf *conf);
+int ctl_quarantine(int argc, char **argv, const struct conf *conf);
 
 #endif

@@ -24,6 +24,8 @@ static const struct ctl_command commands[] = {
     {"replay", ctl_replay,
         "replay --policy FILE [--json] [--decisions OUT.jsonl] LOG..."},
     {"check-policy", ctl_check_policy, "check-policy [-v] FILE"},
+    {"quarantine", ctl_quarantine,
+        "quarantine list|show|release|delete|expire|reconcile ..."},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

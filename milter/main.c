@@ -33,6 +33,7 @@
 #include "defpolicy.h"
 #include "engine.h"
 #include "evloop.h"
+#include "ledger.h"
 #include "log.h"
 #include "mlfi.h"
 #include "privdrop.h"
@@ -159,7 +160,7 @@ main(int argc, char **argv)
 	struct evloop *ev;
 	struct mlfi_setup ms;
 	sigset_t set;
-	char err[512];
+	char err[512], lpath[1024];
 	uid_t uid = 0;
 	gid_t gid = 0;
 	int ch, fg = 0, check = 0, verbose = 0, rc, drop;
@@ -255,6 +256,11 @@ main(int argc, char **argv)
 		fatalx("libevent has no thread support");
 	if ((ev = evloop_new(&conf, engine, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
+	/* After the drop, so that its files belong to the user. */
+	if ((ms.ledger =
+	            ledger_open(conf_ledger_path(&conf, lpath, sizeof(lpath)),
+	                1, err, sizeof(err))) == NULL)
+		fatalx("ledger: %s", err);
 	ms.conf = &conf;
 	ms.engine = engine;
 	ms.have_log = conf.nsubscribe_log > 0;
@@ -267,6 +273,7 @@ main(int argc, char **argv)
 	rc = smfi_main();
 	log_info("stopping");
 	evloop_free(ev);
+	ledger_close(ms.ledger);
 	engine_free(engine);
 	if (conf.pid_file[0] != '\0')
 		unlink(conf.pid_file);

@@ -234,10 +234,59 @@ origin_text(const struct origin *o, char *buf, size_t size)
 		snprintf(buf, size, "unknown");
 }
 
+/* put - a bounded copy; longer text is cut (a ledger field, not a key) */
+static void
+put(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/*
+ * record_hold - the ledger row for a confirmation about to be held; it is
+ * written before the MTA is told, so no held message goes unrecorded.
+ * 0, or -1 when it cannot be recorded (the caller defers instead).
+ */
+static int
+record_hold(const struct confirm *c, const char *subject,
+    const struct origin *o, const char *origin, const char *reason,
+    const char *qid)
+{
+	struct ledger_rec r;
+	char err[512];
+
+	if (qid == NULL || !ledger_valid_queue_id(qid)) {
+		log_warnx("hold: no usable queue id from the MTA (macro i)");
+		return -1;
+	}
+	memset(&r, 0, sizeof(r));
+	put(r.queue_id, sizeof(r.queue_id), qid);
+	r.time = (int64_t)time(NULL);
+	snprintf(r.mta, sizeof(r.mta), "postfix");
+	put(r.list, sizeof(r.list), c->list);
+	put(r.recipient, sizeof(r.recipient), c->rcpt);
+	put(r.domain, sizeof(r.domain), c->domain);
+	put(r.ip, sizeof(r.ip), origin);
+	if (o->subnetkey_len == 0 ||
+	    origin_key_format(o->subnetkey, o->subnetkey_len, r.subnet,
+	        sizeof(r.subnet)) == 0)
+		snprintf(r.subnet, sizeof(r.subnet), "none");
+	put(r.rule, sizeof(r.rule), reason);
+	put(r.message_id, sizeof(r.message_id), c->message_id);
+	put(r.subject, sizeof(r.subject), subject);
+	if (ledger_add(setup.ledger, &r, err, sizeof(err)) != 0) {
+		log_warnx("hold: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* act - map the verdict onto the milter's answer */
 static sfsistat
-act(SMFICTX *ctx, const struct confirm *c, const char *origin,
-    const struct engine_verdict *v)
+act(SMFICTX *ctx, const struct confirm *c, const char *subject,
+    const struct origin *o, const char *origin, const struct engine_verdict *v)
 {
 	char text[2048], safe_list[300], reason[1024];
 
@@ -266,6 +315,13 @@ act(SMFICTX *ctx, const struct confirm *c, const char *origin,
 		return SMFIS_TEMPFAIL;
 	case ACT_HOLD:
 		snprintf(text, sizeof(text), "subgate: %s", reason);
+		if (setup.ledger != NULL &&
+		    record_hold(c, subject, o, origin, reason,
+		        smfi_getsymval(ctx, macro_i)) != 0) {
+			reply(ctx, "451", "4.7.1",
+			    "subgate: cannot record the hold, try again later");
+			return SMFIS_TEMPFAIL;
+		}
 		if (smfi_quarantine(ctx, text) != MI_SUCCESS) {
 			log_warnx("quarantine refused by the MTA; deferring");
 			reply(ctx, "451", "4.7.1",
@@ -316,7 +372,7 @@ mlfi_eom(SMFICTX *ctx)
 	req.id = c.message_id[0] != '\0' ? c.message_id : c.cookie;
 	if (engine_judge(setup.engine, &req, now_ms(), &v) != 0)
 		return internal_error(ctx, "out of memory while deciding");
-	rc = act(ctx, &c, origin, &v);
+	rc = act(ctx, &c, s->cm.subject, &o, origin, &v);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;

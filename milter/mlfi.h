@@ -14,12 +14,14 @@
 
 #include "conf.h"
 #include "engine.h"
+#include "ledger.h"
 
 /* What the callbacks need; set once before smfi_main(). */
 struct mlfi_setup {
 	const struct conf *conf;
 	struct engine *engine;
-	int have_log; /* a subscribe_log is being tailed */
+	int have_log;          /* a subscribe_log is being tailed */
+	struct ledger *ledger; /* where held confirmations are recorded */
 };
 
 /* mlfi_init - remember <s> (borrowed for the process's life). */

@@ -18,7 +18,14 @@
 # Variables (read them, do not set them): H_DIR work dir; H_TOP this folder;
 # H_PORT smtpd port of the current Postfix instance; H_SINK_PORT; H_MILTER_PORT
 # (a spare free port for an inet: milter); H_PF/H_CONF/H_QUEUE/H_MAILLOG of the
-# current instance; H_SINK_DIR (stored messages); H_SINK_LOG; H_LAST_PID.
+# current instance; H_SINK_DIR (stored messages); H_SINK_LOG; H_LAST_PID; H_PY.
+# Knobs: H_KEEP=1 keeps the work dir; H_KILL_TIMEOUT (s, default 10);
+# H_POSTFIX_CHECKS=1 starts Postfix with postfix-script's checks.
+#
+# Rules: call h_setup, h_sink_start, h_postfix_start and h_spawn directly, never
+# in $(...) (they record PIDs for the teardown); do not replace the EXIT trap,
+# register extra cleanup with h_defer instead; a milter under test must create
+# its unix socket world-connectable (umask 0): smtpd runs as user postfix.
 #
 # Pitfalls handled here (see shared/reference/postfix-harness.md): own
 # master.cf without chroot; maillog_file + maillog_file_prefixes + postlog
@@ -26,6 +33,12 @@
 # 755 and data dir owned by postfix; {client_addr} added to the connect macros;
 # fast retries (queue_run_delay etc.); the postfix user must be able to reach
 # the work dir, so it is chmod 755 and must not sit below a 0700 directory.
+# Found while writing it: Postfix re-reads a main.cf younger than 2 s until it
+# is 2 s old (every postfix/postqueue/postsuper call and reload stalls up to
+# 2 s), so the config files are backdated; `postfix stop` polls with 1 s
+# sleeps, so the teardown SIGTERMs the masters itself and waits 50 ms-wise;
+# smtp-sink -d writes its dump file while the message is still arriving, so
+# the sink is sink.py, which renames a file into place only when complete.
 
 H_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 H_DIR=
@@ -41,6 +54,7 @@ H_SINK_CTL=
 H_SINK_LOG=
 H_SINK_PID=
 H_LAST_PID=
+H_PY=
 H_PASSED=0
 H_FAILED=0
 H__PIDS=()
@@ -77,8 +91,8 @@ h__ms() {
 	echo $((10#$i * 1000 + 10#$f))
 }
 
-# h_wait_for TIMEOUT_S COMMAND... - run COMMAND every 50 ms until it succeeds;
-# returns 1 (with a message on stderr) if it has not succeeded after TIMEOUT_S
+# h_wait_for TIMEOUT_S COMMAND... - run COMMAND (stdout discarded) every 50 ms
+# until it succeeds; returns 1 (message on stderr) if not true after TIMEOUT_S
 h_wait_for() {
 	local timeout=$1 ms now deadline
 	shift
@@ -86,7 +100,7 @@ h_wait_for() {
 	now=${EPOCHREALTIME/[.,]/}
 	deadline=$((now / 1000 + ms))
 	while :; do
-		if "$@"; then
+		if "$@" >/dev/null; then
 			return 0
 		fi
 		now=${EPOCHREALTIME/[.,]/}
@@ -102,7 +116,7 @@ h_wait_for() {
 # ephemeral range so outgoing connections cannot take it; never the same twice
 # within one h_setup)
 h_free_port() {
-	python3 - "$H_DIR/ports" <<'EOF'
+	"$H_PY" -S - "$H_DIR/ports" <<'EOF'
 import fcntl, random, socket, sys
 used_file = sys.argv[1]
 try:
@@ -163,6 +177,8 @@ h_setup() {
 		fi
 	done
 	case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/sbin ;; esac
+	# the real interpreter, not a wrapper such as a pyenv shim (200 ms a call)
+	H_PY=$(python3 -c 'import sys; print(sys.executable)') || return 1
 	H_DIR=$(mktemp -d "${TMPDIR:-/tmp}/subgate-it.XXXXXX") || return 1
 	chmod 755 "$H_DIR"
 	H__TORN_DOWN=
@@ -196,32 +212,73 @@ h__on_signal() {
 # h_defer COMMAND_STRING - run it (eval) at the start of h_teardown, last deferred first
 h_defer() { H__DEFERRED+=("$1"); }
 
-# h_kill PID [TIMEOUT_S] - SIGTERM, wait up to TIMEOUT_S (default 10), then SIGKILL
+# h_kill PID... - SIGTERM them, wait until all are gone (at most
+# ${H_KILL_TIMEOUT:-10} s: libmilter needs up to 5 s), then SIGKILL the rest.
+# Only processes of this run: started by h_spawn/h_sink_start, or referring
+# to H_DIR (see h_leftovers); anything else is refused.
 h_kill() {
-	local pid=$1 timeout=${2:-10}
-	if h__alive "$pid"; then
-		kill -TERM "$pid" 2>/dev/null || true
-		if ! h_wait_for "$timeout" h__dead "$pid" 2>/dev/null; then
-			h__log "PID $pid ignored SIGTERM for ${timeout}s, killing it"
-			kill -KILL "$pid" 2>/dev/null || true
-			h_wait_for 2 h__dead "$pid" 2>/dev/null || true
+	local pid live=() ours
+	ours=" ${H__PIDS[*]} $(h_leftovers "$H_DIR" | tr '\n' ' ') "
+	for pid; do
+		if [[ ! $pid =~ ^[0-9]+$ ]] || [[ $ours != *" $pid "* ]]; then
+			h__log "h_kill: $pid is not a process of this test run, not killing it"
+			return 1
 		fi
+	done
+	for pid; do
+		if h__alive "$pid"; then
+			kill -TERM "$pid" 2>/dev/null || true
+			live+=("$pid")
+		fi
+	done
+	if [ "${#live[@]}" -gt 0 ] && ! h_wait_for "${H_KILL_TIMEOUT:-10}" h__dead "${live[@]}" 2>/dev/null; then
+		for pid in "${live[@]}"; do
+			if h__alive "$pid"; then
+				h__log "PID $pid ignored SIGTERM, killing it"
+				kill -KILL "$pid" 2>/dev/null || true
+			fi
+		done
+		h_wait_for 2 h__dead "${live[@]}" 2>/dev/null || true
 	fi
-	wait "$pid" 2>/dev/null || true # reap it if it is our child
+	for pid; do
+		wait "$pid" 2>/dev/null || true # reap it if it is our child
+	done
 	return 0
 }
-h__dead() { ! h__alive "$1"; }
+# h__dead PID... - none of them alive
+h__dead() {
+	local pid
+	for pid; do
+		if h__alive "$pid"; then
+			return 1
+		fi
+	done
+	return 0
+}
 
-# h_leftovers [DIR] - print PIDs of processes that refer to DIR (default H_DIR):
-# DIR/ in their command line, or MAIL_CONFIG below DIR (Postfix daemons)
+# h_leftovers [DIR]... - print PIDs of live processes that refer to a DIR
+# (default H_DIR): DIR/ in their command line, or MAIL_CONFIG below DIR/
+# (Postfix daemons: their command lines do not name the instance)
 h_leftovers() {
-	local d=${1:-$H_DIR}
-	H__LD=${d%/}/ python3 -c '
+	local dirs=("$@") d list=
+	[ "${#dirs[@]}" -gt 0 ] || dirs=("$H_DIR")
+	for d in "${dirs[@]}"; do
+		list+="${d%/}/"$'\n'
+	done
+	H__LD=$list "$H_PY" -S -c '
 import os
-d = os.environ["H__LD"].encode()
-me = os.getpid()
+dirs = [d.encode() for d in os.environ["H__LD"].split("\n") if d]
+skip = set()  # this process and its ancestors (the test script itself)
+p = os.getpid()
+while p > 1 and p not in skip:
+    skip.add(p)
+    try:
+        with open("/proc/%d/stat" % p, "rb") as f:
+            p = int(f.read().rsplit(b") ", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        break
 for p in os.listdir("/proc"):
-    if not p.isdigit() or int(p) == me:
+    if not p.isdigit() or int(p) in skip:
         continue
     try:
         with open("/proc/%s/stat" % p, "rb") as f:
@@ -233,34 +290,32 @@ for p in os.listdir("/proc"):
             env = f.read().split(b"\0")
     except (OSError, IndexError):
         continue
-    if d in cmd or any(e.startswith(b"MAIL_CONFIG=" + d) for e in env):
-        print(p)'
+    for d in dirs:
+        if d in cmd or any(e.startswith(b"MAIL_CONFIG=" + d) for e in env):
+            print(p)
+            break'
 }
+# h__gone DIR... - no live process refers to any DIR
+h__gone() { [ -z "$(h_leftovers "$@")" ]; }
 
 # h_teardown - stop all instances and processes, remove the work dir (idempotent;
-# runs by itself on exit)
+# runs by itself on exit).  H_KEEP=1 keeps the work dir for a post-mortem.
 h_teardown() {
-	local - i conf pid left
+	local - i left
 	set +eu
 	[ -n "$H_DIR" ] && [ -z "$H__TORN_DOWN" ] || return 0
 	H__TORN_DOWN=1
 	for ((i = ${#H__DEFERRED[@]} - 1; i >= 0; i--)); do
 		eval "${H__DEFERRED[i]}"
 	done
-	for conf in "${H__INSTANCES[@]}"; do
-		h__postfix_stop_conf "$conf"
-	done
-	for ((i = ${#H__PIDS[@]} - 1; i >= 0; i--)); do
-		h_kill "${H__PIDS[i]}" 10
-	done
+	[ "${#H__INSTANCES[@]}" -eq 0 ] || h__postfix_stop "${H__INSTANCES[@]}"
+	[ "${#H__PIDS[@]}" -eq 0 ] || h_kill "${H__PIDS[@]}"
 	# anything else still attached to the work dir (a daemon a test started itself)
 	left=$(h_leftovers "$H_DIR")
 	if [ -n "$left" ]; then
-		h__log "killing leftover processes: $(echo "$left" | tr '\n' ' ')"
-		for pid in $left; do kill -TERM "$pid" 2>/dev/null; done
-		h_wait_for 5 h__none_left 2>/dev/null
-		for pid in $(h_leftovers "$H_DIR"); do kill -KILL "$pid" 2>/dev/null; done
-		h_wait_for 2 h__none_left 2>/dev/null
+		h__log "stopping leftover processes: $(echo "$left" | tr '\n' ' ')"
+		# shellcheck disable=SC2086 # one PID per word
+		h_kill $left
 	fi
 	if [ -n "${H_KEEP:-}" ]; then
 		h__log "H_KEEP set: work dir kept: $H_DIR"
@@ -272,7 +327,6 @@ h_teardown() {
 	H__DEFERRED=()
 	return 0
 }
-h__none_left() { [ -z "$(h_leftovers "$H_DIR")" ]; }
 
 # h_spawn NAME COMMAND... - run COMMAND in the background (stdout+stderr to
 # $H_DIR/NAME.log); its PID is in H_LAST_PID and it is killed at teardown.
@@ -295,7 +349,7 @@ h_sink_start() {
 	local attempt rc conf
 	for attempt in 1 2 3; do
 		rm -f "$H_DIR/sink/ready"
-		python3 -u "$H_TOP/sink.py" --port "$H_SINK_PORT" --dir "$H_SINK_DIR" \
+		"$H_PY" -S -u "$H_TOP/sink.py" --port "$H_SINK_PORT" --dir "$H_SINK_DIR" \
 			--ctl "$H_SINK_CTL" --ready "$H_DIR/sink/ready" >>"$H_SINK_LOG" 2>&1 </dev/null &
 		H_SINK_PID=$!
 		H__PIDS+=("$H_SINK_PID")
@@ -321,7 +375,7 @@ h_sink_start() {
 }
 
 # h_sink_stop - stop the sink (h_sink_start starts it again on the same port)
-h_sink_stop() { [ -z "$H_SINK_PID" ] || h_kill "$H_SINK_PID" 5; }
+h_sink_stop() { [ -z "$H_SINK_PID" ] || h_kill "$H_SINK_PID"; }
 
 # h_sink_reply mail|rcpt|data ["CODE TEXT"] - make the sink answer that stage
 # with this reply from now on ("451 4.3.0 busy"); without a reply: back to 250
@@ -479,10 +533,22 @@ smtp_data_done_timeout = 30s
 EOF
 }
 
+# h__mkqueue QUEUE_DIR - the queue subdirectories, owners and modes as in
+# Postfix's postfix-files (Debian: mail_owner postfix, setgid_group postdrop)
+h__mkqueue() {
+	local q
+	for q in active bounce corrupt defer deferred flush hold incoming private saved trace; do
+		install -d -o postfix -g root -m 700 "$1/$q"
+	done
+	install -d -o postfix -g postdrop -m 730 "$1/maildrop"
+	install -d -o postfix -g postdrop -m 710 "$1/public"
+	install -d -o root -g root -m 755 "$1/pid"
+}
+
 # h__check_milter SPEC - only unix: sockets and loopback inet: sockets
 h__check_milter() {
 	case $1 in
-	'' | unix:/* | inet:127.*:[0-9]* | 'inet:[::1]:'[0-9]*) return 0 ;;
+	'' | unix:/* | inet:127.*:[0-9]*) return 0 ;;
 	esac
 	h__log "milter must be unix:/abs/path or inet:127.x.x.x:PORT, got: $1"
 	return 1
@@ -490,9 +556,11 @@ h__check_milter() {
 
 # h_postfix_start [MILTER] ['key = value'|key=value]... - create and start a new
 # private instance (pf1, pf2, ...; not in $(...)) and make it the current one.
-# MILTER ("" for none) becomes smtpd_milters; further arguments go to postconf -e.
+# MILTER ("" for none; unix:/abs/path or inet:127.0.0.1:PORT) becomes
+# smtpd_milters; further arguments go to postconf -e.  H_POSTFIX_CHECKS=1: let
+# postfix-script run its (slow) integrity checks instead of the quick start.
 h_postfix_start() {
-	local milter=${1:-} n base port attempt rc
+	local milter=${1:-} n base port attempt rc quick
 	[ $# -gt 0 ] && shift
 	h__check_milter "$milter" || return 1
 	n=$((${#H__INSTANCES[@]} + 1))
@@ -508,8 +576,19 @@ h_postfix_start() {
 		return 1
 	fi
 	H__INSTANCES+=("$base/conf")
-	for attempt in 1 2 3; do
+	# quick start: make the queue directories ourselves (as post-install would)
+	# and skip postfix-script's integrity checks (0.3-0.5 s per start); if
+	# that fails, start again with the checks
+	h__mkqueue "$base/queue"
+	quick=1
+	[ -z "${H_POSTFIX_CHECKS:-}" ] || quick=
+	for attempt in 1 2 3 4; do
 		h__backdate "$base/conf"
+		if [ -n "$quick" ]; then
+			: >"$base/queue/quick-start"
+		else
+			rm -f "$base/queue/quick-start"
+		fi
 		rc=0
 		postfix -c "$base/conf" start >>"$base/postfix.out" 2>&1 || rc=$?
 		if [ "$rc" = 0 ]; then
@@ -519,6 +598,11 @@ h_postfix_start() {
 			h__log "smtpd port $port taken (attempt $attempt), picking another"
 			port=$(h_free_port) || return 1
 			h__write_master_cf "$base" "$port"
+			continue
+		fi
+		if [ -n "$quick" ]; then
+			h__log "quick start of $base failed, starting again with Postfix's checks"
+			quick=
 			continue
 		fi
 		break
@@ -549,26 +633,35 @@ h_postfix_use() {
 	H_PORT=$(cat "$H_PF/port")
 }
 
-h__postfix_stop_conf() {
-	local conf=$1 pid=
-	[ -s "${conf%/conf}/queue/pid/master.pid" ] && read -r pid <"${conf%/conf}/queue/pid/master.pid"
-	if h__running "$conf"; then
-		postfix -c "$conf" stop >/dev/null 2>&1
+# h__postfix_stop CONFDIR... - SIGTERM each running master (what `postfix stop`
+# does, without its 1 s polling sleeps), wait until every process of these
+# instances is gone (bounded), SIGKILL what is left
+h__postfix_stop() {
+	local conf bases=() pid masters=()
+	for conf; do
+		bases+=("${conf%/conf}")
+		pid=
+		read -r pid 2>/dev/null <"${conf%/conf}/queue/pid/master.pid" || true
+		# only if that PID really is this instance's master (the file may be stale)
+		if [ -n "$pid" ] && grep -qx "$pid" <<<"$(h_leftovers "${conf%/conf}")"; then
+			masters+=("$pid")
+		fi
+	done
+	if [ "${#masters[@]}" -gt 0 ]; then
+		kill -TERM "${masters[@]}" 2>/dev/null || true
+		h_wait_for 10 h__dead "${masters[@]}" 2>/dev/null || true
 	fi
-	if [ -n "$pid" ] && ! h_wait_for 10 h__dead "$pid" 2>/dev/null; then
-		h__log "Postfix master $pid did not stop, killing it"
-		kill -KILL "$pid" 2>/dev/null
-	fi
-	# children exit when the master is gone; wait (bounded) for them too
-	if ! h_wait_for 5 h__pf_gone "${conf%/conf}" 2>/dev/null; then
-		for pid in $(h_leftovers "${conf%/conf}"); do kill -KILL "$pid" 2>/dev/null; done
+	# the children exit when their master is gone
+	if ! h_wait_for 5 h__gone "${bases[@]}" 2>/dev/null; then
+		h__log "Postfix processes still running, killing them"
+		for pid in $(h_leftovers "${bases[@]}"); do kill -KILL "$pid" 2>/dev/null || true; done
+		h_wait_for 2 h__gone "${bases[@]}" 2>/dev/null || true
 	fi
 	return 0
 }
-h__pf_gone() { [ -z "$(h_leftovers "$1")" ]; }
 
 # h_postfix_stop - stop the current instance (waits until all its processes are gone)
-h_postfix_stop() { h__postfix_stop_conf "$H_CONF"; }
+h_postfix_stop() { h__postfix_stop "$H_CONF"; }
 
 # h_postconf 'key = value'... - change the current instance's main.cf, reload if running
 h_postconf() {
@@ -584,7 +677,14 @@ h_postconf() {
 # h_send FILE [--from ADDR] [--to ADDR]... [--helo NAME] - send FILE to the
 # current instance; prints the DATA reply (or the first failing reply), e.g.
 # "250 2.0.0 Ok: queued as 3F1A2B4C5D" or "451 4.7.1 ..."
-h_send() { python3 "$H_TOP/send.py" --port "$H_PORT" "$@"; }
+# (H_PORT=$H_SINK_PORT h_send ... talks to the sink directly)
+h_send() {
+	if [ -z "$H_PORT" ]; then
+		h__log "h_send: no Postfix instance started (H_PORT is empty)"
+		return 2
+	fi
+	"$H_PY" -S "$H_TOP/send.py" --port "$H_PORT" "$@"
+}
 
 # h_qid "250 2.0.0 Ok: queued as X" - print X
 h_qid() { sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p' <<<"$1"; }
@@ -594,7 +694,7 @@ h_queue_json() { postqueue -c "$H_CONF" -j; }
 
 # h_queue_ids [QUEUE_NAME] - queue ids (all, or only hold/deferred/active/incoming/maildrop)
 h_queue_ids() {
-	h_queue_json | python3 -c '
+	h_queue_json | "$H_PY" -S -c '
 import json, sys
 want = sys.argv[1] if len(sys.argv) > 1 else ""
 for line in sys.stdin:

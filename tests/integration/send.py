@@ -51,8 +51,12 @@ def main():
         print("000 send.py: loopback (127.0.0.0/8) addresses only")
         return 2
 
-    with open(a.file, "rb") as f:
-        data = f.read()
+    try:
+        with open(a.file, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        print("000 send.py: cannot read %s: %s" % (a.file, e.strerror))
+        return 2
     headers = BytesHeaderParser().parsebytes(data)
     sender = a.sender
     if sender is None:
