@@ -91,7 +91,7 @@ int
 engine_judge(struct engine *e, const struct engine_req *r, uint64_t now_ms,
     struct engine_verdict *v)
 {
-	struct decide_req req;
+	struct decide_req req = { 0 };
 	struct decision dn;
 	int rc;
 

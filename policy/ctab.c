@@ -379,6 +379,12 @@ ctab_count_after(const struct ctab_entry *e, uint32_t after_s)
 }
 
 uint32_t
+ctab_time_at(const struct ctab_entry *e, uint32_t i)
+{
+	return e != NULL && i < e->nts ? times(e)[i] : 0;
+}
+
+uint32_t
 ctab_first_time(const struct ctab_entry *e)
 {
 	return e != NULL && e->nts > 0 ? times(e)[0] : 0;

@@ -110,6 +110,9 @@ int ctab_add_event(struct ctab *t, struct ctab_entry **ep, uint32_t now_s,
  */
 uint32_t ctab_count_after(const struct ctab_entry *e, uint32_t after_s);
 
+/* ctab_time_at - the <i>-th stored time, oldest first (0 if none). */
+uint32_t ctab_time_at(const struct ctab_entry *e, uint32_t i);
+
 /* ctab_first_time - the oldest stored time, or 0 when none. */
 uint32_t ctab_first_time(const struct ctab_entry *e);
 

@@ -285,7 +285,8 @@ record(struct decider *d, const struct decision *dn, enum scope s,
  * (ip, subnet, list) is banned. */
 static int
 lookup(struct decider *d, const struct policy *p, struct decision *dn,
-    struct ctab_entry *e[SCOPE_COUNT], uint32_t now_s, size_t *best_idx)
+    struct ctab_entry *e[SCOPE_COUNT], uint32_t now_s, size_t *best_idx,
+    int dry)
 {
 	int request_banned = 0;
 	size_t s, ri;
@@ -298,7 +299,8 @@ lookup(struct decider *d, const struct policy *p, struct decision *dn,
 		if (e[s] == NULL)
 			continue;
 		/* Used now: to the LRU head before any insertion evicts. */
-		ctab_touch(d->keys, e[s], now_s);
+		if (!dry)
+			ctab_touch(d->keys, e[s], now_s);
 		if (e[s]->ban_until <= now_s)
 			continue;
 		ri = e[s]->ban_rule < p->nrules ? e[s]->ban_rule : p->nrules;
@@ -331,6 +333,14 @@ identity(struct decider *d, const struct decide_req *r, uint32_t now_s,
 		return 0;
 	}
 	id_key(d->conf.seed, r->id, r->idlen, idk);
+	if (r->dry) {
+		e = ctab_find(d->ids, 0, idk, sizeof(idk));
+		if (e != NULL && e->nts > 0) {
+			dn->retry = 1;
+			*first_s = ctab_first_time(e);
+		}
+		return 0;
+	}
 	if ((e = ctab_get(d->ids, 0, idk, sizeof(idk), now_s)) == NULL)
 		return -1;
 	if (e->nts > 0) {
@@ -360,18 +370,20 @@ decide(struct decider *d, const struct policy *p, const struct decide_req *r,
 	memset(out->keylen, 0, sizeof(out->keylen));
 
 	err = identity(d, r, now_s, out, &first_s);
-	if (out->retry)
+	if (out->retry && !r->dry)
 		d->retries++;
 	if ((out->rule = allow_match(p, r)) != NULL) {
 		out->allowed = 1;
-		d->allowed++;
-		d->decisions[ACT_ACCEPT]++;
+		if (!r->dry) {
+			d->allowed++;
+			d->decisions[ACT_ACCEPT]++;
+		}
 		return err;
 	}
 
 	build_keys(r, out);
 	find_needs(p, r, out, nd);
-	request_banned = lookup(d, p, out, e, now_s, &best_idx);
+	request_banned = lookup(d, p, out, e, now_s, &best_idx, r->dry);
 
 	for (i = 0; i < p->nrules; i++) {
 		const struct policy_rule *rule = &p->rules[i];
@@ -405,11 +417,13 @@ decide(struct decider *d, const struct policy *p, const struct decide_req *r,
 			out->banned = 0;
 			best_idx = i;
 		}
-		if (rule->ban_s > 0 && !request_banned &&
+		if (rule->ban_s > 0 && !request_banned && !r->dry &&
 		    set_ban(d, p, out, i, &e[rule->scope], now_s) != 0)
 			err = -1;
 	}
 
+	if (r->dry)
+		return err;
 	/* Count the request, unless a ban kept it out. */
 	if (!out->retry && !request_banned)
 		for (i = 0; i < SCOPE_COUNT; i++)
@@ -456,4 +470,167 @@ decide_stats(const struct decider *d, struct decide_stats *s)
 	s->banned = d->banned;
 	ctab_stats(d->keys, &s->keys);
 	ctab_stats(d->ids, &s->ids);
+}
+
+int
+decide_unban(struct decider *d, enum scope scope, const void *key, size_t len,
+    uint64_t now_ms)
+{
+	struct ctab_entry *e = ctab_find(d->keys, scope, key, len);
+
+	(void)now_ms;
+	if (e == NULL || e->ban_until == 0)
+		return 0;
+	e->ban_until = 0;
+	e->ban_action = 0;
+	return 1;
+}
+
+int
+decide_reset(struct decider *d, enum scope scope, const void *key, size_t len)
+{
+	return ctab_remove(d->keys, scope, key, len);
+}
+
+/* Walking state for decide_tripped(). */
+struct trip_walk {
+	const struct policy *p;
+	uint32_t now_s;
+	int (*fn)(const struct decide_trip *t, void *arg);
+	void *arg;
+};
+
+/* best_pattern - the most specific pattern of <scope> for a key text */
+static const char *
+best_pattern(const struct policy *p, enum scope scope, const char *text)
+{
+	const char *best = NULL;
+	int score = -1, sc;
+	size_t i;
+
+	for (i = 0; i < p->nrules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+
+		if (r->allow || r->scope != scope)
+			continue;
+		sc = scope == SCOPE_DOMAIN
+		    ? policy_domain_match(r->pattern, text)
+		    : policy_list_match(r->pattern, text);
+		if (sc > score) {
+			score = sc;
+			best = r->pattern;
+		}
+	}
+	return best;
+}
+
+/* trip_one - report entry <e> if banned or at a limit */
+static int
+trip_one(const struct ctab_entry *e, void *arg)
+{
+	struct trip_walk *w = arg;
+	struct decide_trip t;
+	char text[CTAB_KEY_MAX + 1];
+	const char *pattern = NULL;
+	size_t i;
+	int rc;
+
+	if (e->scope >= SCOPE_COUNT)
+		return 0;
+	t.scope = (enum scope)e->scope;
+	t.key = ctab_key(e);
+	t.keylen = e->keylen;
+	if (e->ban_until > w->now_s) {
+		t.rule = e->ban_rule < w->p->nrules ? &w->p->rules[e->ban_rule]
+		                                    : NULL;
+		t.banned = 1;
+		t.count = 0;
+		t.left_s = e->ban_until - w->now_s;
+		if ((rc = w->fn(&t, w->arg)) != 0)
+			return rc;
+	}
+	if (t.scope == SCOPE_DOMAIN || t.scope == SCOPE_LIST) {
+		memcpy(text, t.key, t.keylen);
+		text[t.keylen] = '\0';
+		if ((pattern = best_pattern(w->p, t.scope, text)) == NULL)
+			return 0;
+	}
+	for (i = 0; i < w->p->nrules; i++) {
+		const struct policy_rule *r = &w->p->rules[i];
+		uint32_t after, count, nth;
+
+		if (r->allow || r->scope != t.scope ||
+		    (pattern != NULL && strcmp(r->pattern, pattern) != 0))
+			continue;
+		after = w->now_s > r->window_s ? w->now_s - r->window_s : 0;
+		count = ctab_count_after(e, after);
+		if (count < r->count || count == 0)
+			continue;
+		/*
+		 * It stays at its limit until the event that makes the count
+		 * reach N leaves the window: the (count - N + 1)-th oldest in
+		 * the window.
+		 */
+		nth = ctab_time_at(e, e->nts - count + (count - r->count));
+		t.rule = r;
+		t.banned = 0;
+		t.count = count;
+		t.left_s = nth + r->window_s > w->now_s
+		    ? nth + r->window_s - w->now_s
+		    : 0;
+		if ((rc = w->fn(&t, w->arg)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+decide_tripped(const struct decider *d, const struct policy *p, uint64_t now_ms,
+    int (*fn)(const struct decide_trip *t, void *arg), void *arg)
+{
+	struct trip_walk w = {p, (uint32_t)(now_ms / 1000), fn, arg};
+
+	return ctab_foreach(d->keys, trip_one, &w);
+}
+
+/* Remapping state for decide_policy_changed(). */
+struct remap {
+	const struct policy *old, *new_policy;
+};
+
+/* remap_one - point a ban at the same rule of the new policy */
+static int
+remap_one(const struct ctab_entry *ce, void *arg)
+{
+	struct remap *m = arg;
+	struct ctab_entry *e = (struct ctab_entry *)(uintptr_t)ce;
+	char a[600], b[600];
+	size_t i;
+
+	if (e->ban_until == 0)
+		return 0;
+	if (e->ban_rule >= m->old->nrules ||
+	    policy_rule_format(&m->old->rules[e->ban_rule], a, sizeof(a)) ==
+	        0) {
+		e->ban_rule = UINT16_MAX;
+		return 0;
+	}
+	for (i = 0; i < m->new_policy->nrules && i < UINT16_MAX; i++)
+		if (policy_rule_format(&m->new_policy->rules[i], b, sizeof(b)) >
+		        0 &&
+		    strcmp(a, b) == 0) {
+			e->ban_rule = (uint16_t)i;
+			return 0;
+		}
+	e->ban_rule = UINT16_MAX;
+	return 0;
+}
+
+void
+decide_policy_changed(struct decider *d, const struct policy *old,
+    const struct policy *new_policy)
+{
+	struct remap m = {old, new_policy};
+
+	ctab_foreach(d->keys, remap_one, &m);
 }

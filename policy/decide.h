@@ -74,6 +74,11 @@ struct decide_req {
 	size_t idlen;
 	int retry;
 	uint64_t first_ms;
+	/*
+	 * <dry>: judge only ("what would happen now"): nothing is counted,
+	 * remembered or banned, and the statistics do not change.
+	 */
+	int dry;
 };
 
 /* What one limit saw while deciding. */
@@ -145,6 +150,44 @@ size_t decide_key_format(
 
 /* decide_limit_scope - the scope of limit <i> of <dn>. */
 #define decide_limit_scope(dn, i) ((dn)->limits[(i)].rule->scope)
+
+/*
+ * decide_unban / decide_reset - clear the ban of the entry (<scope>,
+ * <key>/<len>) (unban), or forget the entry altogether, counters included
+ * (reset). Return 1 when there was one, else 0.
+ */
+int decide_unban(struct decider *d, enum scope scope, const void *key,
+    size_t len, uint64_t now_ms);
+int decide_reset(
+    struct decider *d, enum scope scope, const void *key, size_t len);
+
+/* One key that refuses confirmations now, for decide_tripped(). */
+struct decide_trip {
+	enum scope scope;
+	const uint8_t *key; /* raw, borrowed for the callback's duration */
+	size_t keylen;
+	const struct policy_rule *rule; /* NULL for a ban from an old policy */
+	int banned;      /* 1: a ban; 0: a limit over its count */
+	uint32_t count;  /* events inside the rule's window */
+	uint32_t left_s; /* until the ban ends or the count drops */
+};
+
+/*
+ * decide_tripped - call <fn> for every key that is banned, or whose events
+ * inside an ip, subnet or list limit's window already reach its count
+ * (the next request trips it), until <fn> returns non-zero. Domain keys
+ * are reported when their deliveries reach the limit. O(keys x rules).
+ */
+int decide_tripped(const struct decider *d, const struct policy *p,
+    uint64_t now_ms, int (*fn)(const struct decide_trip *t, void *arg),
+    void *arg);
+
+/*
+ * decide_policy_changed - call after replacing <old> with <new>: bans keep
+ * pointing at the same rule (by canonical text), or at none if it is gone.
+ */
+void decide_policy_changed(struct decider *d, const struct policy *old,
+    const struct policy *new_policy);
 
 /* decide_stats - the decider's figures. */
 void decide_stats(const struct decider *d, struct decide_stats *s);

@@ -65,7 +65,7 @@ judge(struct fixture *f, const char *remote, const char *domain,
 {
 	static uint64_t next_id = 1u << 30;
 	struct decision local;
-	struct decide_req r;
+	struct decide_req r = {0};
 	struct origin o;
 	uint64_t idv = id != 0 ? id : next_id++;
 
@@ -433,6 +433,94 @@ test_bounded_table_evicts_and_counts(void **state)
 	teardown_fixture(f);
 }
 
+/* count_trips - decide_tripped() callback: count and check one */
+static int
+count_trips(const struct decide_trip *t, void *arg)
+{
+	int *n = arg;
+
+	(*n)++;
+	assert_non_null(t->rule);
+	return 0;
+}
+
+static void
+test_dry_run_unban_reset_and_tripped(void **state)
+{
+	struct fixture *f = setup_policy("limit ip 2/1h hold ban 1d\n");
+	struct decide_req r = {0};
+	struct decision dn;
+	struct origin o;
+	struct decide_stats st;
+	int trips = 0;
+
+	(void)state;
+	assert_int_equal(judge(f, "192.0.2.1", "a.com", "l", 0, 0, NULL), A);
+	assert_int_equal(judge(f, "192.0.2.1", "a.com", "l", 1, 0, NULL), A);
+	/* At its limit: reported, 1 h minus 1 s left for the first event. */
+	decide_tripped(f->dec, f->pol, (T0 + 10) * 1000, count_trips, &trips);
+	assert_int_equal(trips, 1);
+	/* A dry run says "hold" and changes nothing. */
+	origin_from_remote(&f->oc, "192.0.2.1", 9, &o);
+	r.list = "l";
+	r.domain = "a.com";
+	r.origin = &o;
+	r.dry = 1;
+	decide_stats(f->dec, &st);
+	assert_int_equal(decide(f->dec, f->pol, &r, (T0 + 2) * 1000, &dn), 0);
+	assert_int_equal(dn.action, H);
+	assert_int_equal(decide(f->dec, f->pol, &r, (T0 + 2) * 1000, &dn), 0);
+	assert_int_equal(dn.action, H);
+	assert_false(dn.banned);
+	{
+		struct decide_stats st2;
+
+		decide_stats(f->dec, &st2);
+		assert_int_equal(
+		    st2.decisions[ACT_HOLD], st.decisions[ACT_HOLD]);
+	}
+	/* For real: held and banned; unban lets the next one through the
+	 * ban, but the window still holds it; reset forgets everything. */
+	assert_int_equal(judge(f, "192.0.2.1", "a.com", "l", 3, 0, &dn), H);
+	assert_int_equal(judge(f, "192.0.2.1", "a.com", "l", 4000, 0, &dn), H);
+	assert_true(dn.banned);
+	assert_int_equal(
+	    decide_unban(f->dec, SCOPE_IP, o.ipkey, o.ipkey_len, 0), 1);
+	/* The old events have left the hour: two fit, the third is held. */
+	assert_int_equal(judge(f, "192.0.2.1", "a.com", "l", 4001, 0, &dn), A);
+	assert_int_equal(judge(f, "192.0.2.1", "a.com", "l", 4002, 0, &dn), A);
+	assert_int_equal(judge(f, "192.0.2.1", "a.com", "l", 4003, 0, &dn), H);
+	assert_int_equal(
+	    decide_reset(f->dec, SCOPE_IP, o.ipkey, o.ipkey_len), 1);
+	assert_int_equal(judge(f, "192.0.2.1", "a.com", "l", 4004, 0, &dn), A);
+	assert_int_equal(decide_reset(f->dec, SCOPE_IP, "x", 1), 0);
+	teardown_fixture(f);
+}
+
+static void
+test_bans_follow_their_rule_across_a_reload(void **state)
+{
+	struct fixture *f = setup_policy("limit list * 1/1h hold\n"
+	                                 "limit ip 1/1h reject ban 1d\n");
+	struct policy *np = NULL;
+	struct decision dn;
+	const char *text = "limit ip 1/1h reject ban 1d\n"
+	                   "limit subnet 9/1h hold\n";
+
+	(void)state;
+	judge(f, "192.0.2.1", "a.com", "l1", 0, 0, NULL);
+	assert_int_equal(judge(f, "192.0.2.1", "a.com", "l2", 1, 0, &dn), R);
+	assert_int_equal(policy_parse(text, strlen(text), "new", &np, NULL), 0);
+	decide_policy_changed(f->dec, f->pol, np);
+	policy_free(f->pol);
+	f->pol = np;
+	assert_int_equal(judge(f, "192.0.2.1", "a.com", "l3", 2, 0, &dn), R);
+	assert_true(dn.banned);
+	assert_non_null(dn.rule);
+	assert_int_equal(dn.rule->line, 1);
+	teardown_fixture(f);
+}
+
 int
 main(void)
 {
@@ -452,6 +540,8 @@ main(void)
 	    cmocka_unit_test(test_ipv6_keys_by_64_and_48),
 	    cmocka_unit_test(test_expire_drops_idle_keys_and_keeps_bans),
 	    cmocka_unit_test(test_bounded_table_evicts_and_counts),
+	    cmocka_unit_test(test_dry_run_unban_reset_and_tripped),
+	    cmocka_unit_test(test_bans_follow_their_rule_across_a_reload),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
