@@ -51,6 +51,9 @@ static const struct conf_def conf_defs[] = {
     {"syslog_facility", T_STR, "mail", 0, 0, NULL, OFF(syslog_facility)},
     {"log_level", T_ENUM, "info", 0, 0, log_level_choices, OFF(log_level)},
     {"ledger", T_STR, "", 0, 0, NULL, OFF(ledger)},
+    {"control_socket", T_STR, "/run/subgate/control.sock", 0, 0, NULL,
+        OFF(control_socket)},
+    {"metrics_listen", T_STR, "", 0, 0, NULL, OFF(metrics_listen)},
     {"postfix_config_directory", T_STR, "/etc/postfix", 0, 0, NULL,
         OFF(postfix_config_directory)},
 };

@@ -41,7 +41,9 @@ struct conf {
 	char *header;
 	char *pid_file;
 	char *syslog_facility;
-	char *ledger; /* "" means state_dir/ledger.sqlite */
+	char *ledger;         /* "" means state_dir/ledger.sqlite */
+	char *control_socket; /* "" turns it off */
+	char *metrics_listen; /* HOST:PORT, "" turns it off */
 	char *postfix_config_directory;
 	uint64_t max_keys;
 	uint64_t wait_for_log_ms;

@@ -58,5 +58,10 @@ int ctl_top(int argc, char **argv, const struct conf *conf);
 int ctl_replay(int argc, char **argv, const struct conf *conf);
 int ctl_check_policy(int argc, char **argv, const struct conf *conf);
 int ctl_quarantine(int argc, char **argv, const struct conf *conf);
+int ctl_status(int argc, char **argv, const struct conf *conf);
+int ctl_reload(int argc, char **argv, const struct conf *conf);
+int ctl_explain(int argc, char **argv, const struct conf *conf);
+int ctl_unban(int argc, char **argv, const struct conf *conf);
+int ctl_reset(int argc, char **argv, const struct conf *conf);
 
 #endif

@@ -26,6 +26,11 @@ static const struct ctl_command commands[] = {
     {"check-policy", ctl_check_policy, "check-policy [-v] FILE"},
     {"quarantine", ctl_quarantine,
         "quarantine list|show|release|delete|expire|reconcile ..."},
+    {"status", ctl_status, "status [--json]"},
+    {"reload", ctl_reload, "reload"},
+    {"explain", ctl_explain, "explain ADDR [--list L] [--ip IP]"},
+    {"unban", ctl_unban, "unban KEY"},
+    {"reset", ctl_reset, "reset KEY"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -280,7 +280,7 @@ judge(struct replay *rp, struct conf_rec *c, int64_t now)
 {
 	struct decision dn;
 	struct origin o;
-	struct decide_req req = { 0 };
+	struct decide_req req = {0};
 
 	origin_from_remote(&rp->conf->origin, rec_remote(c), c->remotelen, &o);
 	req.list = rec_list(c);

@@ -13,15 +13,29 @@
 #include <time.h>
 
 #include "engine.h"
+#include "jsonw.h"
+#include "tally.h"
 
 struct pending {
 	uint64_t hash; /* of lower(list) NUL lower(addr) */
 	char remote[ENGINE_REMOTE_MAX];
 };
 
+#define ENGINE_LATENCY_BUCKETS 15
+#define ENGINE_MAX_LABELS 5000
+
 struct engine {
 	pthread_mutex_t mu;
-	pthread_cond_t cv; /* a pending record arrived */
+	char source[256]; /* where the policy came from */
+	char digest[32];
+	int64_t loaded_at;
+	uint64_t reloads;
+	uint64_t confirmations[2]; /* Mailman 2, 3 */
+	uint64_t latency_buckets[ENGINE_LATENCY_BUCKETS];
+	uint64_t latency_count;
+	double latency_sum;
+	struct tally *by_rule; /* action NUL rule NUL list -> decisions */
+	pthread_cond_t cv;     /* a pending record arrived */
 	struct policy *pol;
 	struct decider *dec;
 	struct origin_conf origin;
@@ -40,9 +54,11 @@ engine_new(struct policy *pol, const struct decide_conf *dc,
 		return NULL;
 	e->ring = calloc(ENGINE_PENDING_MAX, sizeof(*e->ring));
 	e->dec = decide_new(dc);
-	if (e->ring == NULL || e->dec == NULL) {
+	e->by_rule = tally_new();
+	if (e->ring == NULL || e->dec == NULL || e->by_rule == NULL) {
 		free(e->ring);
 		decide_free(e->dec);
+		tally_free(e->by_rule);
 		free(e);
 		return NULL;
 	}
@@ -65,6 +81,7 @@ engine_free(struct engine *e)
 	pthread_cond_destroy(&e->cv);
 	policy_free(e->pol);
 	decide_free(e->dec);
+	tally_free(e->by_rule);
 	free(e->ring);
 	free(e);
 }
@@ -87,11 +104,48 @@ engine_set_policy(struct engine *e, struct policy *pol)
 	policy_free(old);
 }
 
+/*
+ * count_decision - the metrics' per (action, rule, list) counter; at most
+ * ENGINE_MAX_LABELS label sets, then "other" lists, so a flood of list
+ * names cannot grow it without bound
+ */
+static void
+count_decision(
+    struct engine *e, enum action a, const char *rule, const char *list)
+{
+	char key[ENGINE_RULE_TEXT + 300];
+	int n;
+
+	if (tally_size(e->by_rule) >= ENGINE_MAX_LABELS)
+		list = "other";
+	n = snprintf(key, sizeof(key), "%s%c%s%c%.255s", action_name(a), 0,
+	    rule, 0, list);
+	if (n > 0 && (size_t)n < sizeof(key))
+		tally_add(e->by_rule, key, (size_t)n, 1);
+}
+
+/* prom_label - a Prometheus label value: \\, \" and \n escaped */
+static void
+prom_label(FILE *f, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\\' || s[i] == '"')
+			fputc('\\', f);
+		if (s[i] == '\n') {
+			fputs("\\n", f);
+			continue;
+		}
+		fputc(s[i], f);
+	}
+}
+
 int
 engine_judge(struct engine *e, const struct engine_req *r, uint64_t now_ms,
     struct engine_verdict *v)
 {
-	struct decide_req req = { 0 };
+	struct decide_req req = {0};
 	struct decision dn;
 	int rc;
 
@@ -117,6 +171,7 @@ engine_judge(struct engine *e, const struct engine_req *r, uint64_t now_ms,
 		decide_key_format(&dn,
 		    dn.banned ? dn.ban_scope : dn.rule->scope, v->key,
 		    sizeof(v->key));
+	count_decision(e, dn.action, v->rule, r->list);
 	pthread_mutex_unlock(&e->mu);
 
 	v->action = dn.action;
@@ -226,5 +281,362 @@ engine_stats(struct engine *e, struct decide_stats *s)
 {
 	pthread_mutex_lock(&e->mu);
 	decide_stats(e->dec, s);
+	pthread_mutex_unlock(&e->mu);
+}
+
+/* Decision latency buckets (seconds), as Prometheus histograms want. */
+static const double latency_le[ENGINE_LATENCY_BUCKETS] = {0.0001, 0.00025,
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+
+void
+engine_reload(struct engine *e, struct policy *pol, const char *source,
+    const char *digest, int64_t loaded_at)
+{
+	struct policy *old;
+
+	pthread_mutex_lock(&e->mu);
+	old = pol != NULL ? e->pol : NULL;
+	if (pol != NULL) {
+		decide_policy_changed(e->dec, old, pol);
+		e->pol = pol;
+		e->reloads++;
+	}
+	snprintf(e->source, sizeof(e->source), "%s", source);
+	snprintf(e->digest, sizeof(e->digest), "%s", digest);
+	e->loaded_at = loaded_at;
+	pthread_mutex_unlock(&e->mu);
+	policy_free(old);
+}
+
+void
+engine_explain(struct engine *e, const struct engine_req *r, uint64_t now_ms,
+    char *out, size_t size)
+{
+	struct decide_req req = {0};
+	struct decision dn;
+	char rule[ENGINE_RULE_TEXT], key[DECIDE_KEY_TEXT_MAX];
+	size_t n = 0, i;
+
+	req.list = r->list;
+	req.domain = r->domain;
+	req.origin = r->origin;
+	req.dry = 1;
+	pthread_mutex_lock(&e->mu);
+	decide(e->dec, e->pol, &req, now_ms, &dn);
+	rule[0] = '\0';
+	if (dn.rule != NULL)
+		policy_rule_format(dn.rule, rule, sizeof(rule));
+	n += (size_t)snprintf(out + n, size - n, "action %s%s%s%s\n",
+	    action_name(dn.action), dn.allowed ? " (allowed)" : "",
+	    dn.banned ? " (banned)" : "", dn.rule != NULL ? "" : "");
+	if (dn.rule != NULL && n < size)
+		n += (size_t)snprintf(out + n, size - n, "rule %s\n", rule);
+	if (dn.banned && n < size) {
+		decide_key_format(&dn, dn.ban_scope, key, sizeof(key));
+		n += (size_t)snprintf(out + n, size - n,
+		    "ban %s %s, %u s left\n", scope_name(dn.ban_scope), key,
+		    dn.ban_left_s);
+	}
+	for (i = 0; i < dn.nlimits && i < DECIDE_MAX_LIMITS && n < size; i++) {
+		const struct decide_limit *l = &dn.limits[i];
+
+		policy_rule_format(l->rule, rule, sizeof(rule));
+		decide_key_format(&dn, l->rule->scope, key, sizeof(key));
+		n += (size_t)snprintf(out + n, size - n,
+		    "limit %-40s key %-24s count %u of %u%s\n", rule, key,
+		    l->count, l->rule->count, l->tripped ? "  TRIPS" : "");
+	}
+	pthread_mutex_unlock(&e->mu);
+}
+
+/* One key a printed text may stand for. */
+struct cand {
+	enum scope scope;
+	uint8_t key[ORIGIN_KEY_MAX];
+	size_t len;
+};
+
+/* key_candidates - the raw keys <text> may name, in every scope */
+static size_t
+key_candidates(
+    const struct engine *e, const char *text, struct cand *c, size_t max)
+{
+	struct addr a;
+	struct origin o;
+	unsigned plen;
+	size_t n = 0, len = strlen(text), i;
+
+	if (len == 0 || len > CTAB_KEY_MAX || max < 4)
+		return 0;
+	if (strcmp(text, "unknown") == 0) {
+		origin_unknown(&o);
+		c[n].scope = SCOPE_IP;
+		memcpy(c[n].key, o.ipkey, o.ipkey_len);
+		c[n++].len = o.ipkey_len;
+		c[n].scope = SCOPE_SUBNET;
+		memcpy(c[n].key, o.subnetkey, o.subnetkey_len);
+		c[n++].len = o.subnetkey_len;
+		return n;
+	}
+	if (addr_parse_prefix(text, len, &a, &plen) == 0) {
+		struct origin_conf oc = e->origin;
+
+		/* As a host key and as a subnet key of that length. */
+		if (a.family == ADDR_V4)
+			oc.v4_subnet = plen;
+		else
+			oc.v6_subnet = plen;
+		if (memchr(text, '/', len) == NULL ||
+		    plen == (a.family == ADDR_V4 ? oc.v4_host : oc.v6_host)) {
+			if (memchr(text, '/', len) != NULL) {
+				if (a.family == ADDR_V4)
+					oc.v4_host = plen;
+				else
+					oc.v6_host = plen;
+			}
+			origin_from_addr(&oc, &a, &o);
+			c[n].scope = SCOPE_IP;
+			memcpy(c[n].key, o.ipkey, o.ipkey_len);
+			c[n++].len = o.ipkey_len;
+		}
+		if (memchr(text, '/', len) != NULL) {
+			origin_from_addr(&oc, &a, &o);
+			c[n].scope = SCOPE_SUBNET;
+			memcpy(c[n].key, o.subnetkey, o.subnetkey_len);
+			c[n++].len = o.subnetkey_len;
+		}
+		return n;
+	}
+	if (strchr(text, '@') != NULL) {
+		origin_from_mail(text, len, &o);
+		c[n].scope = SCOPE_IP;
+		memcpy(c[n].key, o.ipkey, o.ipkey_len);
+		c[n++].len = o.ipkey_len;
+	}
+	for (i = 0; i < 2; i++) {
+		size_t j;
+
+		c[n].scope = i == 0 ? SCOPE_DOMAIN : SCOPE_LIST;
+		for (j = 0; j < len; j++)
+			c[n].key[j] = (uint8_t)(text[j] >= 'A' && text[j] <= 'Z'
+			        ? text[j] + 32
+			        : text[j]);
+		c[n++].len = len;
+	}
+	return n;
+}
+
+int
+engine_unban(struct engine *e, const char *key, uint64_t now_ms)
+{
+	struct cand c[8];
+	size_t n = key_candidates(e, key, c, 8), i;
+	int changed = 0;
+
+	pthread_mutex_lock(&e->mu);
+	for (i = 0; i < n; i++)
+		changed += decide_unban(
+		    e->dec, c[i].scope, c[i].key, c[i].len, now_ms);
+	pthread_mutex_unlock(&e->mu);
+	return changed;
+}
+
+int
+engine_reset(struct engine *e, const char *key)
+{
+	struct cand c[8];
+	size_t n = key_candidates(e, key, c, 8), i;
+	int changed = 0;
+
+	pthread_mutex_lock(&e->mu);
+	for (i = 0; i < n; i++)
+		changed += decide_reset(e->dec, c[i].scope, c[i].key, c[i].len);
+	pthread_mutex_unlock(&e->mu);
+	return changed;
+}
+
+void
+engine_note(struct engine *e, int mailman, double latency_s)
+{
+	size_t i;
+
+	pthread_mutex_lock(&e->mu);
+	e->confirmations[mailman == 3 ? 1 : 0]++;
+	for (i = 0; i < ENGINE_LATENCY_BUCKETS; i++)
+		if (latency_s <= latency_le[i])
+			e->latency_buckets[i]++;
+	e->latency_count++;
+	e->latency_sum += latency_s;
+	pthread_mutex_unlock(&e->mu);
+}
+
+/* Listing state for write_trip(). */
+struct trip_out {
+	FILE *f;
+	int n;
+};
+
+/* write_trip - one tripped key as a JSON object (at most 100) */
+static int
+write_trip(const struct decide_trip *t, void *arg)
+{
+	struct trip_out *o = arg;
+	char key[DECIDE_KEY_TEXT_MAX], rule[ENGINE_RULE_TEXT];
+	size_t n = t->keylen < sizeof(key) - 1 ? t->keylen : sizeof(key) - 1;
+
+	if (o->n >= 100)
+		return 1;
+	if (t->scope == SCOPE_IP || t->scope == SCOPE_SUBNET) {
+		if (origin_key_format(t->key, t->keylen, key, sizeof(key)) == 0)
+			key[0] = '\0';
+	} else {
+		memcpy(key, t->key, n);
+		key[n] = '\0';
+	}
+	rule[0] = '\0';
+	if (t->rule != NULL)
+		policy_rule_format(t->rule, rule, sizeof(rule));
+	fprintf(o->f, "%s{\"scope\":\"%s\",\"key\":", o->n ? "," : "",
+	    scope_name(t->scope));
+	jsonw_cstr(o->f, key);
+	fprintf(o->f, ",\"rule\":");
+	jsonw_cstr(o->f, rule);
+	fprintf(o->f, ",\"banned\":%s,\"count\":%u,\"left_s\":%u}",
+	    t->banned ? "true" : "false", t->count, t->left_s);
+	o->n++;
+	return 0;
+}
+
+void
+engine_write_status(struct engine *e, FILE *f, uint64_t now_ms)
+{
+	struct decide_stats st;
+	struct trip_out to = {f, 0};
+	size_t i;
+
+	pthread_mutex_lock(&e->mu);
+	decide_stats(e->dec, &st);
+	fprintf(f, "\"policy\":{\"source\":");
+	jsonw_cstr(f, e->source);
+	fprintf(f,
+	    ",\"digest\":\"%s\",\"loaded\":%lld,\"rules\":%zu,"
+	    "\"reloads\":%llu},",
+	    e->digest, (long long)e->loaded_at, e->pol->nrules,
+	    (unsigned long long)e->reloads);
+	fprintf(f, "\"confirmations\":{\"mailman2\":%llu,\"mailman3\":%llu},",
+	    (unsigned long long)e->confirmations[0],
+	    (unsigned long long)e->confirmations[1]);
+	fprintf(f, "\"decisions\":{");
+	for (i = 0; i < ACT_COUNT; i++)
+		fprintf(f, "%s\"%s\":%llu", i ? "," : "",
+		    action_name((enum action)i),
+		    (unsigned long long)st.decisions[i]);
+	fprintf(f, "},\"allowed\":%llu,\"retries\":%llu,\"banned\":%llu,",
+	    (unsigned long long)st.allowed, (unsigned long long)st.retries,
+	    (unsigned long long)st.banned);
+	fprintf(f, "\"keys\":{");
+	for (i = 0; i < SCOPE_COUNT; i++)
+		fprintf(f, "\"%s\":%zu,", scope_name((enum scope)i),
+		    st.keys.keys[i]);
+	fprintf(f, "\"total\":%zu,\"max\":%zu,\"bytes\":%zu},\"evictions\":{",
+	    st.keys.total_keys, st.keys.max_keys, st.keys.bytes);
+	for (i = 0; i < SCOPE_COUNT; i++)
+		fprintf(f, "%s\"%s\":%llu", i ? "," : "",
+		    scope_name((enum scope)i),
+		    (unsigned long long)st.keys.evicted[i]);
+	fprintf(f, "},\"tripped\":[");
+	decide_tripped(e->dec, e->pol, now_ms, write_trip, &to);
+	fprintf(f, "]");
+	pthread_mutex_unlock(&e->mu);
+}
+
+/* Counting state for count_bans(). */
+static int
+count_bans(const struct decide_trip *t, void *arg)
+{
+	if (t->banned)
+		(*(uint64_t *)arg)++;
+	return 0;
+}
+
+/* metric_decision - one labelled decision counter line */
+static void
+metric_decision(FILE *f, const struct tally_item *it)
+{
+	const char *k = (const char *)it->key;
+	size_t al = strnlen(k, it->len), rl;
+
+	rl = strnlen(k + al + 1, it->len - al - 1);
+	fprintf(
+	    f, "subgate_decisions_total{action=\"%.*s\",rule=\"", (int)al, k);
+	prom_label(f, k + al + 1, rl);
+	fprintf(f, "\",list=\"");
+	prom_label(f, k + al + 1 + rl + 1, it->len - al - 1 - rl - 1);
+	fprintf(f, "\"} %llu\n", (unsigned long long)it->count);
+}
+
+void
+engine_write_metrics(struct engine *e, FILE *f, uint64_t now_ms)
+{
+	struct decide_stats st;
+	struct tally_item *items;
+	uint64_t bans = 0;
+	size_t i, n;
+
+	pthread_mutex_lock(&e->mu);
+	decide_stats(e->dec, &st);
+	decide_tripped(e->dec, e->pol, now_ms, count_bans, &bans);
+	fprintf(f,
+	    "# HELP subgate_decisions_total Confirmations decided, by "
+	    "action, deciding rule and list.\n"
+	    "# TYPE subgate_decisions_total counter\n");
+	n = tally_size(e->by_rule);
+	if ((items = calloc(n + 1, sizeof(*items))) != NULL) {
+		n = tally_top(e->by_rule, items, n);
+		for (i = 0; i < n; i++)
+			metric_decision(f, &items[i]);
+		free(items);
+	}
+	fprintf(f,
+	    "# HELP subgate_confirmations_total Subscription "
+	    "confirmations recognised.\n"
+	    "# TYPE subgate_confirmations_total counter\n"
+	    "subgate_confirmations_total{mailman=\"2\"} %llu\n"
+	    "subgate_confirmations_total{mailman=\"3\"} %llu\n",
+	    (unsigned long long)e->confirmations[0],
+	    (unsigned long long)e->confirmations[1]);
+	fprintf(f,
+	    "# HELP subgate_keys Counter keys tracked.\n"
+	    "# TYPE subgate_keys gauge\n");
+	for (i = 0; i < SCOPE_COUNT; i++)
+		fprintf(f, "subgate_keys{scope=\"%s\"} %zu\n",
+		    scope_name((enum scope)i), st.keys.keys[i]);
+	fprintf(f,
+	    "# HELP subgate_evictions_total Keys evicted to stay "
+	    "within max_keys.\n"
+	    "# TYPE subgate_evictions_total counter\n");
+	for (i = 0; i < SCOPE_COUNT; i++)
+		fprintf(f, "subgate_evictions_total{scope=\"%s\"} %llu\n",
+		    scope_name((enum scope)i),
+		    (unsigned long long)st.keys.evicted[i]);
+	fprintf(f,
+	    "# HELP subgate_bans_active Keys banned now.\n"
+	    "# TYPE subgate_bans_active gauge\n"
+	    "subgate_bans_active %llu\n",
+	    (unsigned long long)bans);
+	fprintf(f,
+	    "# HELP subgate_decision_latency_seconds Time to decide a "
+	    "confirmation, log wait included.\n"
+	    "# TYPE subgate_decision_latency_seconds histogram\n");
+	for (i = 0; i < ENGINE_LATENCY_BUCKETS; i++)
+		fprintf(f,
+		    "subgate_decision_latency_seconds_bucket{le=\"%g\"} %llu\n",
+		    latency_le[i], (unsigned long long)e->latency_buckets[i]);
+	fprintf(f,
+	    "subgate_decision_latency_seconds_bucket{le=\"+Inf\"} %llu\n"
+	    "subgate_decision_latency_seconds_sum %.6f\n"
+	    "subgate_decision_latency_seconds_count %llu\n",
+	    (unsigned long long)e->latency_count, e->latency_sum,
+	    (unsigned long long)e->latency_count);
 	pthread_mutex_unlock(&e->mu);
 }

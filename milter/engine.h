@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "decide.h"
 #include "logline.h"
@@ -87,6 +88,45 @@ void engine_log_record(struct engine *e, const struct logev *ev);
  */
 int engine_find_pending(struct engine *e, const char *list, const char *addr,
     unsigned wait_ms, char *remote, size_t size);
+
+/*
+ * engine_reload - swap in <pol> (taken over), keeping counters and bans
+ * (bans follow their rule by its text); <source> and <digest> describe
+ * it for status. The old policy is freed. With <pol> NULL only the
+ * description changes (at start-up).
+ */
+void engine_reload(struct engine *e, struct policy *pol, const char *source,
+    const char *digest, int64_t loaded_at);
+
+/*
+ * engine_explain - what would happen to a confirmation to <r> now, without
+ * counting it, written as text into <out> (one line per limit behind it).
+ */
+void engine_explain(struct engine *e, const struct engine_req *r,
+    uint64_t now_ms, char *out, size_t size);
+
+/*
+ * engine_unban / engine_reset - clear the ban of (unban), or forget
+ * (reset), every counter key printed as <key> ("192.0.2.7",
+ * "192.0.2.0/24", "2001:db8::/64", "mallory@example.com", "unknown", a
+ * domain or a list). Returns the number of entries changed.
+ */
+int engine_unban(struct engine *e, const char *key, uint64_t now_ms);
+int engine_reset(struct engine *e, const char *key);
+
+/*
+ * engine_note - record, for the metrics, one recognised confirmation of
+ * Mailman <mailman> and the latency of its decision in seconds.
+ */
+void engine_note(struct engine *e, int mailman, double latency_s);
+
+/*
+ * engine_write_status / engine_write_metrics - the engine's part of
+ * "subgatectl status --json" (JSON members, no braces) and of /metrics
+ * (Prometheus text), into <f>.
+ */
+void engine_write_status(struct engine *e, FILE *f, uint64_t now_ms);
+void engine_write_metrics(struct engine *e, FILE *f, uint64_t now_ms);
 
 /* engine_expire - drop idle counters (budgeted); for the GC timer. */
 void engine_expire(struct engine *e, uint64_t now_ms, size_t budget);

@@ -7,6 +7,8 @@
  *	to the end of the file (Mailman writes a record at once).
  */
 #include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +17,10 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "control.h"
 #include "evloop.h"
+#include "jsonw.h"
+#include "policyfile.h"
 #include "log.h"
 #include "logline.h"
 #include "tail.h"
@@ -34,8 +39,11 @@ struct feed {
 };
 
 struct evloop {
+	const struct conf *conf;
 	struct event_base *base;
 	struct event *gc;
+	struct event *usr1;
+	time_t started;
 	struct engine *engine;
 	struct feed feeds[CONF_MAX_LOGS];
 	size_t nfeeds;
@@ -152,6 +160,124 @@ gc_cb(evutil_socket_t fd, short what, void *arg)
 	    GC_BUDGET);
 }
 
+struct engine *
+evloop_engine(struct evloop *ev)
+{
+	return ev->engine;
+}
+
+int
+evloop_reload(struct evloop *ev, char *msg, size_t size)
+{
+	char source[256], digest[32], *buf = NULL;
+	size_t len = 0;
+	struct policy *p;
+	FILE *errf = open_memstream(&buf, &len);
+
+	if (errf == NULL) {
+		snprintf(msg, size, "out of memory\n");
+		return -1;
+	}
+	p = policyfile_load(ev->conf->policy, source, sizeof(source), digest,
+	    sizeof(digest), errf);
+	fclose(errf);
+	if (p == NULL) {
+		snprintf(msg, size, "%s", buf != NULL ? buf : "");
+		log_warnx("reload: %s kept the old policy", ev->conf->policy);
+		free(buf);
+		return -1;
+	}
+	free(buf);
+	snprintf(msg, size, "policy %s reloaded: %zu rules, %s\n", source,
+	    p->nrules, digest);
+	engine_reload(ev->engine, p, source, digest, (int64_t)time(NULL));
+	log_info("reload: policy %s, %s", source, digest);
+	return 0;
+}
+
+void
+evloop_write_status(struct evloop *ev, FILE *f)
+{
+	struct tail_status st;
+	size_t i;
+
+	fprintf(f, "\"version\":\"%s\",\"uptime_s\":%lld,\"logs\":[",
+	    SUBGATE_VERSION, (long long)(time(NULL) - ev->started));
+	for (i = 0; i < ev->nfeeds; i++) {
+		tail_status(ev->feeds[i].tail, &st);
+		fprintf(f, "%s{\"path\":", i ? "," : "");
+		jsonw_cstr(f, ev->feeds[i].path);
+		fprintf(f,
+		    ",\"open\":%d,\"inode\":%llu,\"offset\":%llu,"
+		    "\"lines\":%llu,\"rotations\":%llu,"
+		    "\"truncations\":%llu,\"records\":%llu,"
+		    "\"unparsable\":%llu}",
+		    st.open, (unsigned long long)st.inode,
+		    (unsigned long long)st.offset, (unsigned long long)st.lines,
+		    (unsigned long long)st.rotations,
+		    (unsigned long long)st.truncations,
+		    (unsigned long long)ev->feeds[i].records,
+		    (unsigned long long)ev->feeds[i].errors);
+	}
+	fprintf(f, "]");
+}
+
+void
+evloop_write_metrics(struct evloop *ev, FILE *f)
+{
+	struct tail_status st;
+	struct stat sb;
+	size_t i;
+
+	fprintf(f,
+	    "# HELP subgate_up 1 while subgate answers.\n"
+	    "# TYPE subgate_up gauge\nsubgate_up 1\n"
+	    "# HELP subgate_start_time_seconds When subgate started.\n"
+	    "# TYPE subgate_start_time_seconds gauge\n"
+	    "subgate_start_time_seconds %lld\n",
+	    (long long)ev->started);
+	fprintf(f,
+	    "# HELP subgate_log_lines_total Lines read from each "
+	    "subscribe log.\n# TYPE subgate_log_lines_total counter\n");
+	for (i = 0; i < ev->nfeeds; i++) {
+		tail_status(ev->feeds[i].tail, &st);
+		fprintf(f, "subgate_log_lines_total{file=\"%s\"} %llu\n",
+		    ev->feeds[i].path, (unsigned long long)st.lines);
+	}
+	fprintf(f,
+	    "# HELP subgate_log_unparsable_total Unparsable records.\n"
+	    "# TYPE subgate_log_unparsable_total counter\n");
+	for (i = 0; i < ev->nfeeds; i++)
+		fprintf(f, "subgate_log_unparsable_total{file=\"%s\"} %llu\n",
+		    ev->feeds[i].path, (unsigned long long)ev->feeds[i].errors);
+	fprintf(f,
+	    "# HELP subgate_log_lag_bytes Bytes of the log not read "
+	    "yet.\n# TYPE subgate_log_lag_bytes gauge\n");
+	for (i = 0; i < ev->nfeeds; i++) {
+		long long lag = 0;
+
+		tail_status(ev->feeds[i].tail, &st);
+		if (stat(ev->feeds[i].path, &sb) == 0 &&
+		    (uint64_t)sb.st_ino == st.inode &&
+		    (uint64_t)sb.st_size > st.offset)
+			lag = (long long)((uint64_t)sb.st_size - st.offset);
+		fprintf(f, "subgate_log_lag_bytes{file=\"%s\"} %lld\n",
+		    ev->feeds[i].path, lag);
+	}
+}
+
+/* usr1_cb - SIGUSR1: reload the policy (never SIGHUP: libmilter stops) */
+static void
+usr1_cb(evutil_socket_t fd, short what, void *arg)
+{
+	char msg[4096];
+
+	(void)fd;
+	(void)what;
+	if (evloop_reload(arg, msg, sizeof(msg)) != 0)
+		log_warnx("SIGUSR1 reload failed:\n%s", msg);
+}
+
 /* libevent_log_cb - libevent's own messages into ours */
 static void
 libevent_log_cb(int severity, const char *msg)
@@ -163,8 +289,8 @@ libevent_log_cb(int severity, const char *msg)
 }
 
 struct evloop *
-evloop_new(
-    const struct conf *conf, struct engine *engine, char *err, size_t errlen)
+evloop_new(const struct conf *conf, struct engine *engine, int control_fd,
+    gid_t control_gid, char *err, size_t errlen)
 {
 	struct evloop *ev = calloc(1, sizeof(*ev));
 	struct timeval tv = {
@@ -177,6 +303,8 @@ evloop_new(
 	}
 	event_set_log_callback(libevent_log_cb);
 	ev->engine = engine;
+	ev->conf = conf;
+	ev->started = time(NULL);
 	if ((ev->base = event_base_new()) == NULL) {
 		snprintf(err, errlen, "cannot create an event base");
 		goto fail;
@@ -186,6 +314,14 @@ evloop_new(
 		snprintf(err, errlen, "cannot arm the clean-up timer");
 		goto fail;
 	}
+	ev->usr1 = evsignal_new(ev->base, SIGUSR1, usr1_cb, ev);
+	if (ev->usr1 == NULL || event_add(ev->usr1, NULL) != 0) {
+		snprintf(err, errlen, "cannot catch SIGUSR1");
+		goto fail;
+	}
+	if (control_start(ev->base, ev, control_fd, control_gid,
+	        conf->metrics_listen, err, errlen) != 0)
+		goto fail;
 	for (i = 0; i < conf->nsubscribe_log; i++) {
 		struct feed *f = &ev->feeds[ev->nfeeds];
 
@@ -212,7 +348,12 @@ static void *
 run(void *arg)
 {
 	struct evloop *ev = arg;
+	sigset_t set;
 
+	/* Every thread blocks SIGUSR1; this one takes it. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	event_base_dispatch(ev->base);
 	return NULL;
 }
@@ -252,6 +393,9 @@ evloop_free(struct evloop *ev)
 		tail_free(ev->feeds[i].tail);
 		logjoin_free(&ev->feeds[i].join);
 	}
+	control_stop();
+	if (ev->usr1 != NULL)
+		event_free(ev->usr1);
 	if (ev->gc != NULL)
 		event_free(ev->gc);
 	if (ev->base != NULL)

@@ -10,6 +10,9 @@
 #ifndef SUBGATE_EVLOOP_H
 #define SUBGATE_EVLOOP_H
 
+#include <stdio.h>
+#include <sys/types.h>
+
 #include "conf.h"
 #include "engine.h"
 
@@ -19,8 +22,25 @@ struct evloop;
  * evloop_new - set up (not start) the tails and timers. Returns NULL with
  * a message in <err> on failure. Call after evthread_use_pthreads().
  */
-struct evloop *evloop_new(
-    const struct conf *conf, struct engine *engine, char *err, size_t errlen);
+struct evloop *evloop_new(const struct conf *conf, struct engine *engine,
+    int control_fd, gid_t control_gid, char *err, size_t errlen);
+
+/* evloop_engine - the engine it feeds. */
+struct engine *evloop_engine(struct evloop *ev);
+
+/*
+ * evloop_reload - read the configured policy again and, when it has no
+ * error, swap it in (counters kept). What happened, errors included, is
+ * written to <msg>. 0 reloaded, -1 kept the old policy. Event thread only.
+ */
+int evloop_reload(struct evloop *ev, char *msg, size_t size);
+
+/*
+ * evloop_write_status / evloop_write_metrics - the event thread's part of
+ * the status (JSON members: version, uptime, logs) and of /metrics.
+ */
+void evloop_write_status(struct evloop *ev, FILE *f);
+void evloop_write_metrics(struct evloop *ev, FILE *f);
 
 /* evloop_start - run the loop in its own thread; 0 or -1. */
 int evloop_start(struct evloop *ev);

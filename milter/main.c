@@ -30,15 +30,14 @@
 #include <libmilter/mfapi.h>
 
 #include "conf.h"
-#include "defpolicy.h"
 #include "engine.h"
 #include "evloop.h"
 #include "ledger.h"
 #include "log.h"
 #include "mlfi.h"
+#include "policyfile.h"
 #include "privdrop.h"
-
-#define POLICY_DEFAULT_PATH "/etc/subgate/subgate.policy"
+#include "control.h"
 
 /* usage - the synopsis on stderr */
 static void
@@ -46,73 +45,6 @@ usage(void)
 {
 	fprintf(stderr, "usage: subgate [-c FILE] [-f] [-n] [-v]\n");
 	exit(2);
-}
-
-/* read_file - a whole small file, or NULL (errno set) */
-static char *
-read_file(const char *path, size_t *lenp)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL, *nb;
-	size_t len = 0, cap = 0, n;
-
-	if (f == NULL)
-		return NULL;
-	do {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 65536;
-			if (cap > (16u << 20) ||
-			    (nb = realloc(buf, cap)) == NULL) {
-				free(buf);
-				fclose(f);
-				errno = EFBIG;
-				return NULL;
-			}
-			buf = nb;
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-	} while (n > 0);
-	fclose(f);
-	*lenp = len;
-	return buf != NULL ? buf : calloc(1, 1);
-}
-
-/*
- * load_policy - the configured policy file, or the built-in one when the
- * default path does not exist. Every error goes to stderr; NULL then.
- */
-static struct policy *
-load_policy(const char *path, const char **source)
-{
-	struct policy_errors errs = {0};
-	struct policy *p = NULL;
-	size_t len = 0, i;
-	char *buf = read_file(path, &len);
-	int rc;
-
-	*source = path;
-	if (buf == NULL) {
-		if (errno != ENOENT || strcmp(path, POLICY_DEFAULT_PATH) != 0) {
-			fprintf(
-			    stderr, "subgate: %s: %s\n", path, strerror(errno));
-			return NULL;
-		}
-		*source = "built-in";
-		rc = policy_parse(defpolicy_text, strlen(defpolicy_text),
-		    "built-in policy", &p, &errs);
-	} else {
-		rc = policy_parse(buf, len, path, &p, &errs);
-	}
-	if (rc != 0) {
-		for (i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.v[i].msg);
-		fprintf(stderr, "subgate: %s: %zu error%s\n", *source, errs.n,
-		    errs.n == 1 ? "" : "s");
-	}
-	policy_errors_free(&errs);
-	free(buf);
-	return rc == 0 ? p : NULL;
 }
 
 /* write_pid - the pid file, or a warning */
@@ -152,7 +84,9 @@ setup_socket(const struct conf *c)
 int
 main(int argc, char **argv)
 {
-	const char *cpath = NULL, *psource;
+	const char *cpath = NULL;
+	char psource[256], digest[32];
+	int ctlfd = -1;
 	struct conf conf;
 	struct decide_conf dc;
 	struct policy *pol;
@@ -194,7 +128,8 @@ main(int argc, char **argv)
 		    cpath != NULL ? cpath : CONF_DEFAULT_PATH);
 		return 1;
 	}
-	if ((pol = load_policy(conf.policy, &psource)) == NULL)
+	if ((pol = policyfile_load(conf.policy, psource, sizeof(psource),
+	         digest, sizeof(digest), stderr)) == NULL)
 		return 1;
 	drop = strcmp(conf.user, "root") != 0;
 	if (privdrop_lookup(
@@ -225,12 +160,17 @@ main(int argc, char **argv)
 	    (uint64_t)(uintptr_t)&dc;
 	if ((engine = engine_new(pol, &dc, &conf.origin)) == NULL)
 		fatalx("out of memory");
+	engine_reload(engine, NULL, psource, digest, (int64_t)time(NULL));
 
 	if (mkdir(conf.state_dir, 0750) == -1 && errno != EEXIST)
 		fatal("state_dir %s", conf.state_dir);
 	if (drop && chown(conf.state_dir, uid, gid) == -1)
 		fatal("state_dir %s", conf.state_dir);
 	setup_socket(&conf);
+	if (conf.control_socket[0] != '\0' &&
+	    (ctlfd = control_socket(conf.control_socket, drop ? uid : 0, gid,
+	         err, sizeof(err))) == -1)
+		fatalx("%s", err);
 	/*
 	 * The MTA reaches a unix socket through its group (mode 0660): the
 	 * user's group, or "group" (e.g. postfix) when that is set.
@@ -254,7 +194,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (evthread_use_pthreads() != 0)
 		fatalx("libevent has no thread support");
-	if ((ev = evloop_new(&conf, engine, err, sizeof(err))) == NULL)
+	if ((ev = evloop_new(&conf, engine, ctlfd, gid, err, sizeof(err))) ==
+	    NULL)
 		fatalx("%s", err);
 	/* After the drop, so that its files belong to the user. */
 	if ((ms.ledger =
@@ -277,6 +218,8 @@ main(int argc, char **argv)
 	engine_free(engine);
 	if (conf.pid_file[0] != '\0')
 		unlink(conf.pid_file);
+	if (conf.control_socket[0] != '\0')
+		unlink(conf.control_socket);
 	conf_free(&conf);
 	return rc == MI_SUCCESS ? 0 : 1;
 }

@@ -351,6 +351,7 @@ mlfi_eom(SMFICTX *ctx)
 	struct timespec t0, t1;
 	const char *source, *qid;
 	char origin[ORIGIN_KEY_MAX + 8], sl[300], sr[300], sm[300], sk[300];
+	char so[600], su[1100];
 	double ms;
 	sfsistat rc;
 
@@ -376,16 +377,17 @@ mlfi_eom(SMFICTX *ctx)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	engine_note(setup.engine, c.mailman, ms / 1000.0);
 	qid = smfi_getsymval(ctx, macro_i);
 	log_info("decision qid=%s mailman=%d list=\"%s\" rcpt=\"%s\" "
 	         "origin=%s source=%s action=%s rule=\"%s\" key=\"%s\"%s%s "
 	         "msgid=\"%s\" latency_ms=%.3f",
 	    qid != NULL ? qid : "-", c.mailman,
 	    log_safe(c.list, sl, sizeof(sl)), log_safe(c.rcpt, sr, sizeof(sr)),
-	    origin, source, action_name(v.action), v.rule,
-	    log_safe(v.key, sk, sizeof(sk)), v.retry ? " retry=1" : "",
-	    v.banned ? " banned=1" : "", log_safe(c.message_id, sm, sizeof(sm)),
-	    ms);
+	    log_safe(origin, so, sizeof(so)), source, action_name(v.action),
+	    log_safe(v.rule, su, sizeof(su)), log_safe(v.key, sk, sizeof(sk)),
+	    v.retry ? " retry=1" : "", v.banned ? " banned=1" : "",
+	    log_safe(c.message_id, sm, sizeof(sm)), ms);
 	return rc;
 }
 

@@ -16,6 +16,8 @@
 
 #include "decide.h"
 
+#define ORIGIN_BANNED ((1 << SCOPE_IP) | (1 << SCOPE_SUBNET))
+
 struct decider {
 	struct ctab *keys;
 	struct ctab *ids;
@@ -281,8 +283,8 @@ record(struct decider *d, const struct decision *dn, enum scope s,
 	return ctab_add_event(d->keys, e, now_s, nd->keep_n, drop);
 }
 
-/* lookup - find each key once; check bans. Returns 1 if a request scope
- * (ip, subnet, list) is banned. */
+/* lookup - find each key once; check bans. Returns the banned scopes as
+ * a bit mask (1 << scope). */
 static int
 lookup(struct decider *d, const struct policy *p, struct decision *dn,
     struct ctab_entry *e[SCOPE_COUNT], uint32_t now_s, size_t *best_idx,
@@ -304,8 +306,7 @@ lookup(struct decider *d, const struct policy *p, struct decision *dn,
 		if (e[s]->ban_until <= now_s)
 			continue;
 		ri = e[s]->ban_rule < p->nrules ? e[s]->ban_rule : p->nrules;
-		if (s != SCOPE_DOMAIN)
-			request_banned = 1;
+		request_banned |= 1 << s;
 		if (!dn->banned ||
 		    severer(e[s]->ban_action, ri, dn->action, *best_idx)) {
 			dn->banned = 1;
@@ -417,17 +418,23 @@ decide(struct decider *d, const struct policy *p, const struct decide_req *r,
 			out->banned = 0;
 			best_idx = i;
 		}
-		if (rule->ban_s > 0 && !request_banned && !r->dry &&
+		if (rule->ban_s > 0 && !(request_banned & (1 << rule->scope)) &&
+		    !r->dry &&
 		    set_ban(d, p, out, i, &e[rule->scope], now_s) != 0)
 			err = -1;
 	}
 
 	if (r->dry)
 		return err;
-	/* Count the request, unless a ban kept it out. */
-	if (!out->retry && !request_banned)
+	/*
+	 * Count the request. An ip or subnet ban is a route block: the
+	 * request counts nowhere. A list ban only keeps it off that list's
+	 * count: its address and network still count, so the bots behind an
+	 * attack on a list are found and named.
+	 */
+	if (!out->retry && !(request_banned & ORIGIN_BANNED))
 		for (i = 0; i < SCOPE_COUNT; i++)
-			if (i != SCOPE_DOMAIN &&
+			if (i != SCOPE_DOMAIN && !(request_banned & (1 << i)) &&
 			    record(d, out, i, &nd[i], &e[i], now_s) != 0)
 				err = -1;
 	if (out->action == ACT_ACCEPT &&

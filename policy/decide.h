@@ -26,8 +26,11 @@
  *	- When several limits trip, the most severe action wins (accept <
  *	  defer < hold < reject < discard); among equals, the first in the file.
  *	- "ban D": when the limit trips, its key stays tripped for D. A
- *	  request refused by a ban is not counted (a ban is a route block, as
- *	  fail2ban's), so the key starts afresh once the ban and window end.
+ *	  request refused by an ip or subnet ban is not counted anywhere (a
+ *	  route block, as fail2ban's), so the key starts afresh once the ban
+ *	  and window end; one refused by a list or domain ban is not counted
+ *	  on that key but still on its address and network, so the bots
+ *	  behind an attack on a list are still found.
  *	- A confirmation whose identity was seen before (Mailman retrying after
  *	  a 4xx, same Message-ID or cookie) is the same request: not counted
  *	  again, only judged again.

@@ -169,9 +169,18 @@ is_mail(const char *s, size_t len)
 
 	if (at == NULL || at == s || at == s + len - 1)
 		return 0;
-	for (i = 0; i < len; i++)
-		if (s[i] == ' ' || s[i] == '\t' || s[i] == ',' || s[i] == '\n')
+	/*
+	 * No blanks, commas, quotes, angle brackets or control bytes: what
+	 * Mailman logs as a requester's address never has them, and a key
+	 * must be safe to print.
+	 */
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c <= ' ' || c == 0x7f || c == ',' || c == '"' ||
+		    c == '\\' || c == '<' || c == '>')
 			return 0;
+	}
 	return 1;
 }
 

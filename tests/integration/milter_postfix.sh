@@ -31,6 +31,7 @@ policy = $H_DIR/subgate.policy
 subscribe_log = $log
 state_dir = $H_DIR/state
 pid_file = $H_DIR/subgate.pid
+control_socket = $H_DIR/control.sock
 wait_for_log = 5s
 log_level = debug
 CONF

@@ -25,6 +25,7 @@ policy = $H_DIR/subgate.policy
 subscribe_log =
 state_dir = $H_DIR/state
 pid_file =
+control_socket = $H_DIR/control.sock
 postfix_config_directory = $H_CONF
 CONF
 start_subgate() {

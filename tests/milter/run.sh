@@ -30,6 +30,7 @@ policy = $work/policy
 subscribe_log =
 state_dir = $work/state
 pid_file =
+control_socket = $work/control.sock
 CONF
 "$SUBGATE" -f -c "$work/subgate.conf" 2>"$work/subgate.log" &
 pid=$!

@@ -433,6 +433,26 @@ test_bounded_table_evicts_and_counts(void **state)
 	teardown_fixture(f);
 }
 
+static void
+test_list_ban_still_counts_the_address(void **state)
+{
+	struct fixture *f = setup_policy("limit list * 1/1h hold ban 1d\n"
+	                                 "limit ip 2/1h reject\n");
+	struct decision dn;
+
+	(void)state;
+	assert_int_equal(judge(f, "192.0.2.9", "a.com", "l", 0, 0, NULL), A);
+	assert_int_equal(judge(f, "192.0.2.9", "a.com", "l", 1, 0, &dn), H);
+	/* The list is banned now, but the address keeps counting: its third
+	 * request trips the ip limit, which names it (and is severer). */
+	assert_int_equal(judge(f, "192.0.2.9", "a.com", "l", 2, 0, &dn), R);
+	assert_int_equal(dn.rule->scope, SCOPE_IP);
+	/* Another address on that list: held by the list ban alone. */
+	assert_int_equal(judge(f, "192.0.2.10", "a.com", "l", 3, 0, &dn), H);
+	assert_true(dn.banned);
+	teardown_fixture(f);
+}
+
 /* count_trips - decide_tripped() callback: count and check one */
 static int
 count_trips(const struct decide_trip *t, void *arg)
@@ -541,6 +561,7 @@ main(void)
 	    cmocka_unit_test(test_expire_drops_idle_keys_and_keeps_bans),
 	    cmocka_unit_test(test_bounded_table_evicts_and_counts),
 	    cmocka_unit_test(test_dry_run_unban_reset_and_tripped),
+	    cmocka_unit_test(test_list_ban_still_counts_the_address),
 	    cmocka_unit_test(test_bans_follow_their_rule_across_a_reload),
 	};
 

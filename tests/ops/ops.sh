@@ -1,0 +1,128 @@
+#!/bin/bash
+# ops.sh -- operating a running subgate: the control socket (status,
+# reload good and broken, SIGUSR1, explain, unban, reset), a peer outside
+# subgate's group refused, and the Prometheus metrics checked by value
+# after a known sequence of decisions (driven with Debian's miltertest).
+# Environment: SUBGATE, SUBGATECTL, TOP.
+set -euo pipefail
+: "${SUBGATE:?}" "${SUBGATECTL:?}"
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/subgate-ops.XXXXXX")
+chmod 755 "$work"
+pid=
+passed=0
+failed=0
+cleanup() {
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill "$pid"
+		for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$pid" 2>/dev/null || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+check() { # WHAT COMMAND...
+	local what=$1
+	shift
+	if "$@"; then
+		echo "PASS: $what"
+		passed=$((passed + 1))
+	else
+		echo "FAIL: $what"
+		failed=$((failed + 1))
+	fi
+}
+not() { ! "$@"; }
+wait_for() { # SECONDS COMMAND...: a bounded poll
+	local end=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.05
+	done
+}
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$work/policy" <<'POL'
+limit ip 2/1h hold ban 1h
+POL
+cat >"$work/subgate.conf" <<CONF
+socket = unix:$work/subgate.sock
+user = root
+policy = $work/policy
+subscribe_log =
+state_dir = $work/state
+pid_file =
+control_socket = $work/control.sock
+metrics_listen = 127.0.0.1:$port
+CONF
+"$SUBGATE" -f -c "$work/subgate.conf" 2>"$work/subgate.log" &
+pid=$!
+wait_for 10 test -S "$work/control.sock"
+wait_for 10 test -S "$work/subgate.sock"
+ctl() { "$SUBGATECTL" -c "$work/subgate.conf" "$@"; }
+send() { miltertest -D SOCK="unix:$work/subgate.sock" -D COUNT="$1" -D LIST="$2" -D IP="$3" -D RCPT="$4" -s "$here/send.lua"; }
+
+check "three from one address: accept, accept, hold" test "$(send 3 mylist 192.0.2.50 a)" = aah
+
+# status
+ctl status --json >"$work/status.json"
+check "status is JSON" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$work/status.json"
+get() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$work/status.json" "$1"; }
+check "status counts the decisions" test "$(get 'd["decisions"]["accept"], d["decisions"]["hold"]')" = "(2, 1)"
+check "status names the tripped key and its ban" test "$(get '[(t["key"], t["banned"]) for t in d["tripped"] if t["banned"]]')" = "[('192.0.2.50', True)]"
+check "status has the policy digest" grep -q '"digest":"fnv1a64:[0-9a-f]\{16\}"' "$work/status.json"
+ctl status >"$work/status.txt"
+check "status, readable" grep -q '^decisions: accept 2, defer 0, hold 1' "$work/status.txt"
+
+# explain, unban, reset
+ctl explain x@example.com --ip 192.0.2.50 >"$work/ex1"
+check "explain: banned" grep -q '^action hold (banned)' "$work/ex1"
+check "explain: the limit behind it" grep -q 'limit ip 2/1h hold ban 1h .*key 192.0.2.50 .*count 4 of 2  TRIPS' "$work/ex1"
+ctl explain x@example.com --ip 192.0.2.51 >"$work/ex2"
+check "explain: another address is fine" grep -q '^action accept' "$work/ex2"
+check "explain changed nothing" test "$(ctl status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["decisions"]["hold"])')" = 1
+check "unban" ctl unban 192.0.2.50
+ctl explain x@example.com --ip 192.0.2.50 >"$work/ex3"
+check "after unban: no ban, but the window still trips" grep -q '^action hold$' "$work/ex3"
+check "unban of a key that is not banned: exit 1" not ctl unban 203.0.113.99
+check "reset" ctl reset 192.0.2.50
+check "after reset: accepted again" grep -q '^action accept' <(ctl explain x@example.com --ip 192.0.2.50)
+
+# reload: a broken policy keeps the old one, a good one replaces it
+digest0=$(get 'd["policy"]["digest"]')
+printf 'limit ip 2/1h hold ban 1h\nlimit list * 5/1h holdd\n' >"$work/policy"
+ctl reload >"$work/rl.out" 2>"$work/rl.err" && rc=0 || rc=$?
+check "broken reload: exit 1" test "$rc" = 1
+check "broken reload: the error, with line and column" grep -q "policy:2:19: unknown action" "$work/rl.err"
+check "broken reload: the old policy stays" test "$(ctl status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["policy"]["digest"])')" = "$digest0"
+send 2 mylist 192.0.2.60 b >/dev/null
+printf 'limit ip 2/1h hold ban 1h\nlimit list mylist 0/1h reject\n' >"$work/policy"
+check "good reload" ctl reload
+check "the new policy decides" grep -q '^action reject' <(ctl explain x@example.com --list mylist --ip 198.51.100.1)
+check "counters survived the reload" grep -q 'key 192.0.2.60 .*count 3 of 2' <(ctl explain x@example.com --list other --ip 192.0.2.60)
+
+# SIGUSR1 reloads too
+printf 'limit list mylist 0/1h discard\n' >"$work/policy"
+reloads() { [ "$(grep -c 'reload: policy' "$work/subgate.log")" -ge "$1" ]; }
+kill -USR1 "$pid"
+wait_for 10 reloads 2
+check "SIGUSR1 reloads" grep -q '^action discard' <(ctl explain x@example.com --list mylist --ip 198.51.100.1)
+
+# A peer outside root, subgate's user and its group is refused.
+chmod 0666 "$work/control.sock"
+setpriv --reuid=nobody --regid=nogroup --clear-groups "$SUBGATECTL" -c "$work/subgate.conf" status >/dev/null 2>"$work/perm.err" && rc=0 || rc=$?
+check "outsider refused (exit 1)" test "$rc" = 1
+check "outsider told why" grep -q 'permission denied' "$work/perm.err"
+check "and the refusal logged" grep -q 'control: refused uid' "$work/subgate.log"
+
+# Metrics, by value: 5 decisions so far (aah + 2 accepted from .60).
+curl -fsS "http://127.0.0.1:$port/metrics" >"$work/metrics"
+check "metrics: held by the ip rule" grep -qx 'subgate_decisions_total{action="hold",rule="limit ip 2/1h hold ban 1h",list="mylist"} 1' "$work/metrics"
+check "metrics: accepted" grep -qx 'subgate_decisions_total{action="accept",rule="",list="mylist"} 4' "$work/metrics"
+check "metrics: confirmations" grep -qx 'subgate_confirmations_total{mailman="2"} 5' "$work/metrics"
+check "metrics: latency histogram count" grep -qx 'subgate_decision_latency_seconds_count 5' "$work/metrics"
+check "metrics: keys by scope" grep -qx 'subgate_keys{scope="ip"} 1' "$work/metrics"
+check "metrics: up" grep -qx 'subgate_up 1' "$work/metrics"
+check "metrics: other paths are 404" not curl -fsS "http://127.0.0.1:$port/" -o /dev/null
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
