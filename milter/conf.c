@@ -24,6 +24,7 @@ struct conf_def {
 };
 
 static const char *const on_error_choices[] = {"accept", "tempfail", NULL};
+static const char *const off_on_choices[] = {"off", "on", NULL};
 static const char *const log_level_choices[] = {
     "error", "warning", "info", "debug", NULL};
 
@@ -54,6 +55,10 @@ static const struct conf_def conf_defs[] = {
     {"control_socket", T_STR, "/run/subgate/control.sock", 0, 0, NULL,
         OFF(control_socket)},
     {"metrics_listen", T_STR, "", 0, 0, NULL, OFF(metrics_listen)},
+    {"list_domains", T_STR, "", 0, 0, NULL, OFF(list_domains)},
+    {"spf", T_ENUM, "on", 0, 0, off_on_choices, OFF(spf)},
+    {"spf_timeout", T_MS, "5s", 100, 30000, NULL, OFF(spf_timeout_ms)},
+    {"spf_cache_ttl", T_MS, "10m", 0, 86400000, NULL, OFF(spf_cache_ttl_ms)},
     {"postfix_config_directory", T_STR, "/etc/postfix", 0, 0, NULL,
         OFF(postfix_config_directory)},
 };

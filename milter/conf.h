@@ -43,6 +43,10 @@ struct conf {
 	char *syslog_facility;
 	char *ledger;         /* "" means state_dir/ledger.sqlite */
 	char *control_socket; /* "" turns it off */
+	char *list_domains;   /* domains whose command addresses are watched */
+	int spf;              /* check SPF of requests by mail */
+	uint64_t spf_timeout_ms;
+	uint64_t spf_cache_ttl_ms;
 	char *metrics_listen; /* HOST:PORT, "" turns it off */
 	char *postfix_config_directory;
 	uint64_t max_keys;

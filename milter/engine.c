@@ -24,6 +24,13 @@ struct pending {
 #define ENGINE_LATENCY_BUCKETS 15
 #define ENGINE_MAX_LABELS 5000
 
+struct smtp_request {
+	uint64_t hash; /* of lower(requester) */
+	struct addr client;
+	int spf;
+	int64_t time;
+};
+
 struct engine {
 	pthread_mutex_t mu;
 	char source[256]; /* where the policy came from */
@@ -40,7 +47,9 @@ struct engine {
 	struct decider *dec;
 	struct origin_conf origin;
 	struct pending *ring;
-	size_t ring_next; /* total records ever put */
+	size_t ring_next;         /* total records ever put */
+	struct smtp_request *req; /* requests by mail, newest last */
+	size_t req_next;
 };
 
 struct engine *
@@ -53,10 +62,13 @@ engine_new(struct policy *pol, const struct decide_conf *dc,
 	if (e == NULL)
 		return NULL;
 	e->ring = calloc(ENGINE_PENDING_MAX, sizeof(*e->ring));
+	e->req = calloc(ENGINE_PENDING_MAX, sizeof(*e->req));
 	e->dec = decide_new(dc);
 	e->by_rule = tally_new();
-	if (e->ring == NULL || e->dec == NULL || e->by_rule == NULL) {
+	if (e->ring == NULL || e->dec == NULL || e->by_rule == NULL ||
+	    e->req == NULL) {
 		free(e->ring);
+		free(e->req);
 		decide_free(e->dec);
 		tally_free(e->by_rule);
 		free(e);
@@ -83,6 +95,7 @@ engine_free(struct engine *e)
 	decide_free(e->dec);
 	tally_free(e->by_rule);
 	free(e->ring);
+	free(e->req);
 	free(e);
 }
 
@@ -639,4 +652,60 @@ engine_write_metrics(struct engine *e, FILE *f, uint64_t now_ms)
 	    (unsigned long long)e->latency_count, e->latency_sum,
 	    (unsigned long long)e->latency_count);
 	pthread_mutex_unlock(&e->mu);
+}
+
+void
+engine_request_note(struct engine *e, const char *requester,
+    const struct addr *client, int spf, int64_t now_s)
+{
+	struct smtp_request *r;
+
+	pthread_mutex_lock(&e->mu);
+	r = &e->req[e->req_next++ % ENGINE_PENDING_MAX];
+	r->hash = key_hash("", requester);
+	r->client = *client;
+	r->spf = spf;
+	r->time = now_s;
+	pthread_mutex_unlock(&e->mu);
+}
+
+int
+engine_request_find(struct engine *e, const char *requester, int64_t now_s,
+    int64_t max_age_s, struct addr *client, int *spf)
+{
+	uint64_t h = key_hash("", requester);
+	size_t i, n;
+	int found = 0;
+
+	pthread_mutex_lock(&e->mu);
+	n = e->req_next < ENGINE_PENDING_MAX ? e->req_next : ENGINE_PENDING_MAX;
+	for (i = 1; i <= n; i++) {
+		const struct smtp_request *r =
+		    &e->req[(e->req_next - i) % ENGINE_PENDING_MAX];
+
+		if (r->hash == h && r->time + max_age_s >= now_s) {
+			*client = r->client;
+			*spf = r->spf;
+			found = 1;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&e->mu);
+	return found;
+}
+
+int
+engine_spf_action(struct engine *e, int result, enum action *a)
+{
+	int set = 0;
+
+	if (result < 0 || result >= SPF_RES_COUNT)
+		return 0;
+	pthread_mutex_lock(&e->mu);
+	if (e->pol->spf[result].set) {
+		*a = e->pol->spf[result].action;
+		set = 1;
+	}
+	pthread_mutex_unlock(&e->mu);
+	return set;
 }

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "addr.h"
 #include "decide.h"
 #include "logline.h"
 #include "origin.h"
@@ -127,6 +128,25 @@ void engine_note(struct engine *e, int mailman, double latency_s);
  */
 void engine_write_status(struct engine *e, FILE *f, uint64_t now_ms);
 void engine_write_metrics(struct engine *e, FILE *f, uint64_t now_ms);
+
+/*
+ * engine_request_note - a subscription requested by mail from <requester>
+ * (an address; case-insensitive) arrived from SMTP client <client> with
+ * SPF result <spf> at <now_s>. Kept in a ring of the newest
+ * ENGINE_PENDING_MAX.
+ */
+void engine_request_note(struct engine *e, const char *requester,
+    const struct addr *client, int spf, int64_t now_s);
+
+/*
+ * engine_request_find - the newest request by mail from <requester> no
+ * older than <max_age_s>: 1 with <client> and <spf> filled, else 0.
+ */
+int engine_request_find(struct engine *e, const char *requester, int64_t now_s,
+    int64_t max_age_s, struct addr *client, int *spf);
+
+/* engine_spf_action - the policy's action for SPF <result>; 0 if none. */
+int engine_spf_action(struct engine *e, int result, enum action *a);
 
 /* engine_expire - drop idle counters (budgeted); for the GC timer. */
 void engine_expire(struct engine *e, uint64_t now_ms, size_t budget);

@@ -197,6 +197,25 @@ main(int argc, char **argv)
 	if ((ev = evloop_new(&conf, engine, ctlfd, gid, err, sizeof(err))) ==
 	    NULL)
 		fatalx("%s", err);
+	ms.spf = NULL;
+	if (conf.spf) {
+		char opts[64];
+
+		/*
+		 * A check has spf_timeout for all its lookups (spf.c stops
+		 * asking once it is spent); each try waits at most half of
+		 * it, whole seconds as the resolver counts, once.
+		 */
+		snprintf(opts, sizeof(opts), "timeout:%u attempts:1",
+		    (unsigned)(conf.spf_timeout_ms / 2000 > 0
+		            ? conf.spf_timeout_ms / 2000
+		            : 1));
+		setenv("RES_OPTIONS", opts, 1);
+		if ((ms.spf = spf_new((unsigned)(conf.spf_cache_ttl_ms / 1000),
+		         10000, (unsigned)conf.spf_timeout_ms, err,
+		         sizeof(err))) == NULL)
+			fatalx("spf: %s", err);
+	}
 	/* After the drop, so that its files belong to the user. */
 	if ((ms.ledger =
 	            ledger_open(conf_ledger_path(&conf, lpath, sizeof(lpath)),
@@ -215,6 +234,7 @@ main(int argc, char **argv)
 	log_info("stopping");
 	evloop_free(ev);
 	ledger_close(ms.ledger);
+	spf_free(ms.spf);
 	engine_free(engine);
 	if (conf.pid_file[0] != '\0')
 		unlink(conf.pid_file);

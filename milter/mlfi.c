@@ -14,6 +14,8 @@
  *	subnet key at all.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <strings.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,10 +27,29 @@
 #include "log.h"
 #include "mlfi.h"
 
+/* A subscription requested by mail, as it arrives. */
+enum req_mode {
+	REQ_NONE = 0, /* not a request to a list's command address */
+	REQ_JOIN,     /* to LIST-join@ or LIST-subscribe@ */
+	REQ_REQUEST   /* to LIST-request@: a request if the subject says so */
+};
+
 struct session {
 	struct confirm_msg cm;
-	struct timespec t_eom;
+	struct addr client; /* the SMTP client */
+	int have_client;
+	char helo[256];
+	/* per message, for requests by mail: */
+	enum req_mode req;
+	char req_list[256];
+	char mail_from[256];
+	char from_hdr[256]; /* the requester, as Mailman takes it */
+	char subject[256];
 };
+
+/* REQUEST_MAX_AGE_S - how long a request by mail can explain a
+ * confirmation: Mailman sends it within seconds. */
+#define REQUEST_MAX_AGE_S 3600
 
 static struct mlfi_setup setup;
 static char macro_i[] = "i";
@@ -57,11 +78,21 @@ now_ms(void)
 static void
 reply(SMFICTX *ctx, const char *code, const char *xcode, const char *text)
 {
-	char c[4], x[8], t[2048];
+	char c[4], x[8], t[900];
+	size_t i, n = 0;
 
 	snprintf(c, sizeof(c), "%s", code);
 	snprintf(x, sizeof(x), "%s", xcode);
-	snprintf(t, sizeof(t), "%s", text);
+	/* Printable text only; '%' doubled as the MTA expects; cut short
+	 * of libmilter's reply limit. */
+	for (i = 0; text[i] != '\0' && n + 3 < sizeof(t); i++) {
+		unsigned char ch = (unsigned char)text[i];
+
+		if (ch == '%')
+			t[n++] = '%';
+		t[n++] = (ch >= ' ' && ch <= '~') ? (char)ch : '?';
+	}
+	t[n] = '\0';
 	if (smfi_setreply(ctx, c, x, t) != MI_SUCCESS)
 		log_warnx("cannot set the reply %s %s", c, x);
 }
@@ -78,13 +109,197 @@ internal_error(SMFICTX *ctx, const char *what)
 	return SMFIS_ACCEPT;
 }
 
+static void header_addr(const char *v, char *out, size_t size);
+
+/*
+ * command_address - is <rcpt> LIST-join@, LIST-subscribe@ or LIST-request@
+ * one of list_domains (any domain when that is empty)? The list name goes
+ * to <list>.
+ */
+static enum req_mode
+command_address(const char *rcpt, char *list, size_t size)
+{
+	static const struct {
+		const char *suffix;
+		enum req_mode mode;
+	} cmds[] = {{"-join", REQ_JOIN}, {"-subscribe", REQ_JOIN},
+	    {"-request", REQ_REQUEST}};
+	char a[CONFIRM_ADDR_MAX];
+	const char *at, *doms = setup.conf->list_domains;
+	size_t ll, i, sl;
+
+	header_addr(rcpt, a, sizeof(a));
+	if ((at = strrchr(a, '@')) == NULL)
+		return REQ_NONE;
+	if (doms[0] != '\0') {
+		const char *p = doms;
+		size_t dl = strlen(at + 1);
+		int ok = 0;
+
+		while (*p != '\0' && !ok) {
+			size_t n = strcspn(p, ", \t");
+
+			ok = n == dl && strncasecmp(p, at + 1, n) == 0;
+			p += n;
+			p += strspn(p, ", \t");
+		}
+		if (!ok)
+			return REQ_NONE;
+	}
+	ll = (size_t)(at - a);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		sl = strlen(cmds[i].suffix);
+		if (ll > sl &&
+		    strncasecmp(a + ll - sl, cmds[i].suffix, sl) == 0) {
+			snprintf(list, size, "%.*s", (int)(ll - sl), a);
+			return cmds[i].mode;
+		}
+	}
+	return REQ_NONE;
+}
+
+/* header_addr - the address of an address header or envelope argument,
+ * lower-cased */
+static void
+header_addr(const char *v, char *out, size_t size)
+{
+	const char *lt = strrchr(v, '<'), *gt;
+	size_t n, i;
+
+	if (lt != NULL && (gt = strchr(lt, '>')) != NULL) {
+		n = (size_t)(gt - lt - 1);
+		v = lt + 1;
+	} else {
+		while (*v == ' ' || *v == '\t')
+			v++;
+		n = strcspn(v, " \t\r\n,");
+	}
+	if (n >= size)
+		n = size - 1;
+	for (i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)v[i]);
+	out[n] = '\0';
+}
+
+/*
+ * request_eoh - a subscription requested by mail: check the SMTP sender's
+ * SPF, act on the request as the policy says, and remember where it came
+ * from for its confirmation
+ */
+static sfsistat
+request_eoh(SMFICTX *ctx, struct session *s)
+{
+	enum spf_result res = SPF_RES_NONE;
+	enum action a = ACT_ACCEPT;
+	char why[512], client[ADDR_TEXT_MAX], sr[300], sw[600], sl[300];
+	const char *requester =
+	    s->from_hdr[0] != '\0' ? s->from_hdr : s->mail_from;
+	int have_rule;
+	struct timespec now;
+
+	/* To LIST-request only "subscribe" and "join" subjects subscribe. */
+	if (s->req == REQ_REQUEST &&
+	    strncasecmp(s->subject, "subscribe", 9) != 0 &&
+	    strncasecmp(s->subject, "join", 4) != 0)
+		return SMFIS_ACCEPT;
+	why[0] = '\0';
+	if (setup.spf != NULL && s->have_client) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		res = spf_check(setup.spf, &s->client, s->helo, s->mail_from,
+		    (uint64_t)now.tv_sec, why, sizeof(why));
+	}
+	have_rule = engine_spf_action(setup.engine, res, &a);
+	if (!s->have_client)
+		snprintf(client, sizeof(client), "unknown");
+	else
+		addr_format(&s->client, client, sizeof(client));
+	log_info("request list=\"%s\" requester=\"%s\" client=%s helo=\"%s\" "
+	         "spf=%s action=%s%s",
+	    log_safe(s->req_list, sl, sizeof(sl)),
+	    log_safe(requester, sr, sizeof(sr)), client,
+	    log_safe(s->helo, sw, sizeof(sw)), spf_result_word(res),
+	    have_rule ? action_name(a) : "accept",
+	    have_rule ? "" : " (no spf rule)");
+	if (have_rule && a == ACT_REJECT) {
+		char text[1100];
+
+		snprintf(text, sizeof(text), "subgate: SPF %s for %s: %s",
+		    spf_result_word(res), s->mail_from, why);
+		reply(ctx, "550", "5.7.23", text);
+		return SMFIS_REJECT;
+	}
+	if (have_rule && a == ACT_DEFER) {
+		reply(ctx, "451", "4.7.24",
+		    "subgate: SPF could not be checked, try again later");
+		return SMFIS_TEMPFAIL;
+	}
+	if (have_rule && a == ACT_DISCARD)
+		return SMFIS_DISCARD;
+	if (s->have_client) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		engine_request_note(setup.engine, requester, &s->client,
+		    (int)res, (int64_t)now.tv_sec);
+	}
+	return SMFIS_ACCEPT;
+}
+
+/* put - a bounded copy; longer text is cut (a ledger field, not a key) */
+static void
+put(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/*
+ * envelope_addr - the address inside MAIL FROM's angle brackets ("" for the
+ * null sender <>), cut to <size>
+ */
+static void
+envelope_addr(char *dst, size_t size, const char *arg)
+{
+	size_t n;
+
+	while (*arg == ' ')
+		arg++;
+	if (*arg == '<')
+		arg++;
+	n = strcspn(arg, ">");
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, arg, n);
+	dst[n] = '\0';
+}
+
+/* client_addr - the SMTP client's address from libmilter's sockaddr */
+static int
+client_addr(const _SOCK_ADDR *sa, struct addr *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (sa == NULL)
+		return -1;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET,
+		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+		    buf, sizeof(buf));
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		    buf, sizeof(buf));
+	else
+		return -1;
+	return addr_parse(buf, strlen(buf), a);
+}
+
 static sfsistat
 mlfi_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 {
 	struct session *s = smfi_getpriv(ctx);
 
 	(void)host;
-	(void)sa;
 	if (s == NULL) {
 		if ((s = calloc(1, sizeof(*s))) == NULL ||
 		    confirm_init(&s->cm) != 0) {
@@ -93,6 +308,17 @@ mlfi_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 		}
 		smfi_setpriv(ctx, s);
 	}
+	s->have_client = client_addr(sa, &s->client) == 0;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_helo(SMFICTX *ctx, char *helo)
+{
+	struct session *s = smfi_getpriv(ctx);
+
+	if (s != NULL)
+		put(s->helo, sizeof(s->helo), helo);
 	return SMFIS_CONTINUE;
 }
 
@@ -104,9 +330,14 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	if (s == NULL)
 		return internal_error(ctx, "no session at MAIL");
 	confirm_reset(&s->cm);
-	/* Not from LIST-bounces: not Mailman's; no more callbacks. */
-	if (confirm_envfrom(&s->cm, argv[0]) == CONFIRM_NO)
-		return SMFIS_ACCEPT;
+	s->req = REQ_NONE;
+	s->from_hdr[0] = s->subject[0] = '\0';
+	envelope_addr(s->mail_from, sizeof(s->mail_from), argv[0]);
+	/*
+	 * Not from LIST-bounces: not a confirmation; it may still be a
+	 * request by mail, which the recipient will tell.
+	 */
+	(void)confirm_envfrom(&s->cm, argv[0]);
 	return SMFIS_CONTINUE;
 }
 
@@ -118,9 +349,12 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
 	if (s == NULL)
 		return internal_error(ctx, "no session at RCPT");
 	/* A confirmation has exactly one recipient. */
-	if (confirm_rcpt(&s->cm, argv[0]) == CONFIRM_NO)
-		return SMFIS_ACCEPT;
-	return SMFIS_CONTINUE;
+	if (confirm_rcpt(&s->cm, argv[0]) != CONFIRM_NO)
+		return SMFIS_CONTINUE;
+	if (s->req == REQ_NONE)
+		s->req =
+		    command_address(argv[0], s->req_list, sizeof(s->req_list));
+	return s->req != REQ_NONE ? SMFIS_CONTINUE : SMFIS_ACCEPT;
 }
 
 static sfsistat
@@ -142,6 +376,13 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 	if (s == NULL)
 		return internal_error(ctx, "no session at header");
 	confirm_header(&s->cm, name, value);
+	if (s->req != REQ_NONE) {
+		if (strcasecmp(name, "From") == 0)
+			header_addr(value, s->from_hdr, sizeof(s->from_hdr));
+		else if (strcasecmp(name, "Subject") == 0)
+			confirm_decode_2047(
+			    value, s->subject, sizeof(s->subject));
+	}
 	return SMFIS_CONTINUE;
 }
 
@@ -152,6 +393,8 @@ mlfi_eoh(SMFICTX *ctx)
 
 	if (s == NULL)
 		return internal_error(ctx, "no session at end of headers");
+	if (s->req != REQ_NONE)
+		return request_eoh(ctx, s);
 	if (confirm_eoh(&s->cm) == CONFIRM_NO)
 		return SMFIS_ACCEPT; /* a look-alike or ordinary mail */
 	return SMFIS_CONTINUE;
@@ -171,11 +414,29 @@ mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 }
 
 /*
+ * smtp_origin - a request by mail explains where a confirmation came
+ * from: the SMTP client that sent it. 1 when <who> made one lately.
+ */
+static int
+smtp_origin(const char *who, struct origin *o, int *spf)
+{
+	struct addr client;
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (!engine_request_find(setup.engine, who, (int64_t)now.tv_sec,
+	        REQUEST_MAX_AGE_S, &client, spf))
+		return 0;
+	origin_from_addr(engine_origin(setup.engine), &client, o);
+	return 1;
+}
+
+/*
  * find_origin - the origin of confirmation <c>, and where it came from;
  * may settle an unknown 2.1 kind from the log
  */
 static const char *
-find_origin(struct confirm *c, struct origin *o)
+find_origin_raw(struct confirm *c, struct origin *o)
 {
 	char remote[ENGINE_REMOTE_MAX];
 
@@ -222,6 +483,34 @@ find_origin(struct confirm *c, struct origin *o)
 	return "none";
 }
 
+/*
+ * find_origin - find_origin_raw(), then a request by mail: when the
+ * requester is an address (Mailman 2.1 by mail) or there is none
+ * (Mailman 3), the SMTP client that sent the request, if subgate saw it.
+ * <*spf> is its SPF result, or -1.
+ */
+static const char *
+find_origin(struct confirm *c, struct origin *o, int *spf)
+{
+	const char *source = find_origin_raw(c, o);
+	char who[CONFIRM_ADDR_MAX];
+
+	*spf = -1;
+	if (o->kind == ORIGIN_MAIL && o->ipkey_len > 1) {
+		size_t n = o->ipkey_len - 1 < sizeof(who) - 1 ? o->ipkey_len - 1
+		                                              : sizeof(who) - 1;
+
+		memcpy(who, o->ipkey + 1, n);
+		who[n] = '\0';
+		if (smtp_origin(who, o, spf))
+			return "smtp";
+	} else if (c->mailman == 3 && o->ipkey_len == 0 &&
+	    smtp_origin(c->rcpt, o, spf)) {
+		return "smtp";
+	}
+	return source;
+}
+
 /* origin_text - the origin for humans */
 static void
 origin_text(const struct origin *o, char *buf, size_t size)
@@ -232,16 +521,6 @@ origin_text(const struct origin *o, char *buf, size_t size)
 		snprintf(buf, size, "none");
 	else if (origin_key_format(o->ipkey, o->ipkey_len, buf, size) == 0)
 		snprintf(buf, size, "unknown");
-}
-
-/* put - a bounded copy; longer text is cut (a ledger field, not a key) */
-static void
-put(char *dst, size_t size, const char *src)
-{
-	size_t n = strnlen(src, size - 1);
-
-	memcpy(dst, src, n);
-	dst[n] = '\0';
 }
 
 /*
@@ -354,6 +633,8 @@ mlfi_eom(SMFICTX *ctx)
 	char so[600], su[1100];
 	double ms;
 	sfsistat rc;
+	int spf;
+	enum action spf_act;
 
 	if (s == NULL)
 		return internal_error(ctx, "no session at end of message");
@@ -361,7 +642,7 @@ mlfi_eom(SMFICTX *ctx)
 	if (confirm_eom(&s->cm, &c) == CONFIRM_KIND_NONE ||
 	    c.kind == CONFIRM_KIND_LEAVE || c.kind == CONFIRM_KIND_INVITE)
 		return SMFIS_ACCEPT;
-	source = find_origin(&c, &o);
+	source = find_origin(&c, &o, &spf);
 	if (c.kind == CONFIRM_KIND_NONE)
 		return SMFIS_ACCEPT;
 	origin_text(&o, origin, sizeof(origin));
@@ -373,6 +654,15 @@ mlfi_eom(SMFICTX *ctx)
 	req.id = c.message_id[0] != '\0' ? c.message_id : c.cookie;
 	if (engine_judge(setup.engine, &req, now_ms(), &v) != 0)
 		return internal_error(ctx, "out of memory while deciding");
+	/* "spf softfail hold": the request's SPF result holds its
+	 * confirmation, unless a limit already did something severer. */
+	if (spf >= 0 && engine_spf_action(setup.engine, spf, &spf_act) &&
+	    spf_act == ACT_HOLD && v.action < ACT_HOLD) {
+		v.action = ACT_HOLD;
+		snprintf(v.rule, sizeof(v.rule), "spf %s hold",
+		    spf_result_word((enum spf_result)spf));
+		v.key[0] = '\0';
+	}
 	rc = act(ctx, &c, s->cm.subject, &o, origin, &v);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
@@ -417,10 +707,9 @@ mlfi_close(SMFICTX *ctx)
 
 static struct smfiDesc desc = {
     filter_name, SMFI_VERSION, SMFIF_ADDHDRS | SMFIF_QUARANTINE, mlfi_connect,
-    NULL, /* helo */
-    mlfi_envfrom, mlfi_envrcpt, mlfi_header, mlfi_eoh, mlfi_body, mlfi_eom,
-    mlfi_abort, mlfi_close, NULL, /* unknown */
-    mlfi_data, NULL,              /* negotiate */
+    mlfi_helo, mlfi_envfrom, mlfi_envrcpt, mlfi_header, mlfi_eoh, mlfi_body,
+    mlfi_eom, mlfi_abort, mlfi_close, NULL, /* unknown */
+    mlfi_data, NULL,                        /* negotiate */
 };
 
 struct smfiDesc *

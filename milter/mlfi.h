@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "engine.h"
 #include "ledger.h"
+#include "spf.h"
 
 /* What the callbacks need; set once before smfi_main(). */
 struct mlfi_setup {
@@ -22,6 +23,7 @@ struct mlfi_setup {
 	struct engine *engine;
 	int have_log;          /* a subscribe_log is being tailed */
 	struct ledger *ledger; /* where held confirmations are recorded */
+	struct spf *spf;       /* SPF of requests by mail; NULL: not checked */
 };
 
 /* mlfi_init - remember <s> (borrowed for the process's life). */

@@ -45,6 +45,19 @@ enum scope {
 };
 #define SCOPE_COUNT 4
 
+/* SPF results, as RFC 7208 names them. */
+enum spf_result {
+	SPF_RES_NONE = 0,
+	SPF_RES_NEUTRAL,
+	SPF_RES_PASS,
+	SPF_RES_FAIL,
+	SPF_RES_SOFTFAIL,
+	SPF_RES_TEMPERROR,
+	SPF_RES_PERMERROR
+};
+#define SPF_RES_COUNT 7
+#define SPF_RESULT_DEFINED 1
+
 #define POLICY_MAX_COUNT 100000u /* N in N/W */
 #define POLICY_MAX_WINDOW_S (366u * 86400u)
 #define POLICY_MAX_BAN_S (366u * 86400u)
@@ -68,9 +81,21 @@ struct policy_rule {
 	uint32_t ban_s; /* 0: no ban */
 };
 
+/*
+ * "spf RESULT ACTION": what a subscription requested by mail whose SMTP
+ * sender got RESULT gets. reject, discard and defer act on the request
+ * itself at SMTP; hold holds its confirmation; accept only counts.
+ */
+struct policy_spf {
+	int set; /* a rule exists for this result */
+	unsigned line;
+	enum action action;
+};
+
 struct policy {
 	struct policy_rule *rules;
 	size_t nrules;
+	struct policy_spf spf[SPF_RES_COUNT]; /* indexed by enum spf_result */
 	/* Per scope, the largest N and W among its limit rules (0 if none). */
 	uint32_t max_count[SCOPE_COUNT];
 	uint32_t max_window_s[SCOPE_COUNT];
@@ -118,6 +143,10 @@ char *policy_print(const struct policy *p);
  * Returns the length, or 0 when <size> is too small.
  */
 size_t policy_rule_format(const struct policy_rule *r, char *buf, size_t size);
+
+/* spf_result_word - "none", "neutral", "pass", "fail", "softfail",
+ * "temperror", "permerror" ("?" outside the enum). */
+const char *spf_result_word(enum spf_result r);
 
 /* action_name / scope_name - "accept", "defer", ...; "ip", "subnet", ... */
 const char *action_name(enum action a);

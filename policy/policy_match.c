@@ -40,6 +40,16 @@ action_name(enum action a)
 	return (unsigned)a < ACT_COUNT ? names[a] : "?";
 }
 
+/* spf_result_word - see policy.h */
+const char *
+spf_result_word(enum spf_result r)
+{
+	static const char *const names[SPF_RES_COUNT] = {"none", "neutral",
+	    "pass", "fail", "softfail", "temperror", "permerror"};
+
+	return (unsigned)r < SPF_RES_COUNT ? names[r] : "?";
+}
+
 /* scope_name - see policy.h; "?" for a value outside the enum */
 const char *
 scope_name(enum scope s)

@@ -632,11 +632,51 @@ parse_limit(struct parser *ps, const struct line *ln, struct policy_rule *r)
 	return parse_end(ps, ln, i, "end of rule");
 }
 
+/* parse_spf - "spf RESULT ACTION" into the policy's SPF table */
+static int
+parse_spf(struct parser *ps, const struct line *ln)
+{
+	struct policy_rule r;
+	char q[QUOTE_MAX];
+	int res;
+
+	if (ln->ntok < 3) {
+		err(ps, ln->lineno, ln->end_col,
+		    "want \"spf RESULT ACTION\" (RESULT: none, neutral, pass, "
+		    "fail, softfail, temperror or permerror)");
+		return -1;
+	}
+	for (res = 0; res < SPF_RES_COUNT; res++)
+		if (tok_is(&ln->tok[1], spf_result_word((enum spf_result)res)))
+			break;
+	if (res == SPF_RES_COUNT) {
+		err(ps, ln->lineno, ln->tok[1].col,
+		    "unknown SPF result \"%s\" (want none, neutral, pass, "
+		    "fail, softfail, temperror or permerror)",
+		    quote(&ln->tok[1], q, sizeof(q)));
+		return -1;
+	}
+	memset(&r, 0, sizeof(r));
+	if (parse_action(ps, ln, &ln->tok[2], &r) != 0 ||
+	    parse_end(ps, ln, 3, "end of rule") != 0)
+		return -1;
+	if (ps->p->spf[res].set) {
+		err(ps, ln->lineno, ln->tok[1].col,
+		    "spf %s already set on line %u", spf_result_word(res),
+		    ps->p->spf[res].line);
+		return -1;
+	}
+	ps->p->spf[res].set = 1;
+	ps->p->spf[res].line = ln->lineno;
+	ps->p->spf[res].action = r.action;
+	return 0;
+}
+
 /* parse_line - one tokenised line into <r>; 1 rule, 0 nothing, -1 error */
 static int
 parse_line(struct parser *ps, const struct line *ln, struct policy_rule *r)
 {
-	static const char *const words[] = {"allow", "limit", NULL};
+	static const char *const words[] = {"allow", "limit", "spf", NULL};
 	const struct tok *t = &ln->tok[0];
 	char q[QUOTE_MAX];
 	int rc;
@@ -645,11 +685,13 @@ parse_line(struct parser *ps, const struct line *ln, struct policy_rule *r)
 		return 0;
 	memset(r, 0, sizeof(*r));
 	r->line = ln->lineno;
+	if (tok_is(t, "spf"))
+		return parse_spf(ps, ln) == 0 ? 0 : -1;
 	if (tok_is(t, "allow"))
 		r->allow = 1;
 	else if (!tok_is(t, "limit")) {
 		err(ps, ln->lineno, t->col,
-		    "unknown keyword \"%s\" (want allow or limit%s)",
+		    "unknown keyword \"%s\" (want allow, limit or spf%s)",
 		    quote(t, q, sizeof(q)), case_hint(t, words));
 		return -1;
 	}

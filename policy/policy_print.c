@@ -96,6 +96,8 @@ policy_print(const struct policy *p)
 			return NULL;
 		total += (size_t)n + 1;
 	}
+	/* "spf temperror discard\n" and the like: 32 bytes each at most. */
+	total += SPF_RES_COUNT * 32;
 	if ((s = malloc(total)) == NULL)
 		return NULL;
 	for (i = 0; i < p->nrules; i++) {
@@ -103,6 +105,12 @@ policy_print(const struct policy *p)
 		off += (size_t)n;
 		s[off++] = '\n';
 	}
+	/* SPF rules after the others, in the order of the results. */
+	for (i = 0; i < SPF_RES_COUNT; i++)
+		if (p->spf[i].set)
+			off += (size_t)snprintf(s + off, total - off,
+			    "spf %s %s\n", spf_result_word((enum spf_result)i),
+			    action_name(p->spf[i].action));
 	s[off] = '\0';
 	return s;
 }

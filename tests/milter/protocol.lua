@@ -18,6 +18,8 @@ local function open()
 	local c = mt.connect(SOCK, 40, 0.1)
 	assert(c, "cannot connect to " .. SOCK)
 	assert(mt.conninfo(c, "localhost", "127.0.0.1") == nil)
+	-- HELO before any macro: a HELO clears the later stages' macros.
+	assert(mt.helo(c, "mx.example.net") == nil)
 	return c
 end
 
@@ -57,10 +59,13 @@ local function confirmation(list, rcpt, cookie, requester)
 end
 
 local ok, err = pcall(function()
-	-- 1. Ordinary mail is let go at MAIL FROM.
+	-- 1. Ordinary mail is let go at its first RCPT (MAIL FROM cannot tell
+	-- it from a subscription requested by mail).
 	local c = open()
 	assert(mt.mailfrom(c, "<bob@example.net>") == nil)
-	check("ordinary mail: accepted at MAIL FROM", mt.getreply(c) == SMFIR_ACCEPT)
+	check("ordinary mail: MAIL FROM continues", mt.getreply(c) == SMFIR_CONTINUE)
+	assert(mt.rcptto(c, "<carol@example.com>") == nil)
+	check("ordinary mail: accepted at RCPT", mt.getreply(c) == SMFIR_ACCEPT)
 	mt.disconnect(c)
 
 	-- 2. A list post (two recipients) is let go at the second RCPT.
@@ -114,6 +119,43 @@ local ok, err = pcall(function()
 	-- 8. discard.
 	c = confirmation("dropme", "x@example.com", "5555555555555555555555555555555555555555", "192.0.2.14")
 	check("discard: reply", mt.getreply(c) == SMFIR_DISCARD)
+	mt.disconnect(c)
+
+	-- 9. Requests by mail (list_domains = lists.example.org, spf = off so
+	-- every result is "none", policy "spf none hold").
+	-- A command address of another domain is ordinary mail.
+	c = open()
+	assert(mt.mailfrom(c, "<bob@example.net>") == nil)
+	assert(mt.rcptto(c, "<mylist-join@elsewhere.example>") == nil)
+	check("join elsewhere: accepted at RCPT", mt.getreply(c) == SMFIR_ACCEPT)
+	mt.disconnect(c)
+	-- LIST-request with another subject is no subscription.
+	c = open()
+	assert(mt.mailfrom(c, "<bob@example.net>") == nil)
+	assert(mt.rcptto(c, "<mylist-request@lists.example.org>") == nil)
+	check("-request: RCPT continues", mt.getreply(c) == SMFIR_CONTINUE)
+	assert(mt.data(c) == nil)
+	assert(mt.header(c, "From", "Bob <bob@example.net>") == nil)
+	assert(mt.header(c, "Subject", "help") == nil)
+	assert(mt.eoh(c) == nil)
+	check("-request help: accepted at end of headers", mt.getreply(c) == SMFIR_ACCEPT)
+	mt.disconnect(c)
+	-- A join by mail: accepted ("hold" applies to its confirmation) ...
+	c = open()
+	assert(mt.mailfrom(c, "<bob@example.net>") == nil)
+	assert(mt.rcptto(c, "<MyList-Join@Lists.Example.Org>") == nil)
+	assert(mt.data(c) == nil)
+	assert(mt.header(c, "From", "Bob <Bob@Example.NET>") == nil)
+	assert(mt.header(c, "Subject", "") == nil)
+	assert(mt.eoh(c) == nil)
+	check("join by mail: accepted at end of headers", mt.getreply(c) == SMFIR_ACCEPT)
+	mt.disconnect(c)
+	-- ... and its confirmation, whose requester is that address, is tied
+	-- to the SMTP client and held by the request's SPF result.
+	c = confirmation("mylist", "bob@example.net", "6666666666666666666666666666666666666666", "bob@example.net")
+	check("confirmation of a join by mail: reply accept", mt.getreply(c) == SMFIR_ACCEPT)
+	check("confirmation of a join by mail: held by spf none hold",
+		mt.eom_check(c, MT_QUARANTINE, "subgate: spf none hold"))
 	mt.disconnect(c)
 end)
 if not ok then

@@ -22,6 +22,7 @@ limit list holdme 0/1h hold
 limit list deferme 0/1h defer
 limit list rejectme 0/1h reject
 limit list dropme 0/1h discard
+spf none hold
 POL
 cat >"$work/subgate.conf" <<CONF
 socket = unix:$work/subgate.sock
@@ -31,6 +32,8 @@ subscribe_log =
 state_dir = $work/state
 pid_file =
 control_socket = $work/control.sock
+list_domains = lists.example.org
+spf = off
 CONF
 "$SUBGATE" -f -c "$work/subgate.conf" 2>"$work/subgate.log" &
 pid=$!

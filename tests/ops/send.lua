@@ -7,6 +7,7 @@ for i = 1, tonumber(COUNT) do
 	local c = mt.connect(SOCK, 40, 0.1)
 	assert(c, "cannot connect")
 	assert(mt.conninfo(c, "localhost", "127.0.0.1") == nil)
+	assert(mt.helo(c, "mx.example.net") == nil)
 	mt.macro(c, SMFIC_MAIL, "i", string.format("ABCDEF%06d", i))
 	assert(mt.mailfrom(c, "<" .. LIST .. "-bounces@lists.example.org>") == nil)
 	local rcpt = RCPT .. i .. "@example.com"

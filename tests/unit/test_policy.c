@@ -295,9 +295,9 @@ test_policy_parse_rule_forms(void **state)
 
 static const struct str_case err_cases[] = {
     {"unknown keyword", "limt ip 5/12h hold",
-        "t:1:1: unknown keyword \"limt\" (want allow or limit)\n"},
+        "t:1:1: unknown keyword \"limt\" (want allow, limit or spf)\n"},
     {"keyword case", "LIMIT ip 5/12h hold",
-        "t:1:1: unknown keyword \"LIMIT\" (want allow or limit; keywords "
+        "t:1:1: unknown keyword \"LIMIT\" (want allow, limit or spf; keywords "
         "are lower-case)\n"},
     {"unknown action", "limit ip 5/12h holdd",
         "t:1:16: unknown action \"holdd\" (want accept, defer, hold, "
@@ -416,7 +416,7 @@ static const struct str_case err_cases[] = {
     {"one error per line, every line",
         "limt a b\nlimit ip 5/1h hold\nallow ip x y z\nlimit ip 5/1h h "
         "ban x\n",
-        "t:1:1: unknown keyword \"limt\" (want allow or limit)\n"
+        "t:1:1: unknown keyword \"limt\" (want allow, limit or spf)\n"
         "t:3:10: bad address \"x\": want an IPv4 or IPv6 address or "
         "prefix\n"
         "t:4:15: unknown action \"h\" (want accept, defer, hold, reject "
@@ -472,7 +472,7 @@ test_policy_parse_error_fields(void **state)
 	assert_int_equal(policy_parse("x", 1, "g", &p, &errs), -1);
 	assert_int_equal(errs.n, 3);
 	assert_string_equal(errs.v[2].msg,
-	    "g:1:1: unknown keyword \"x\" (want allow or limit)");
+	    "g:1:1: unknown keyword \"x\" (want allow, limit or spf)");
 	policy_errors_free(&errs);
 	assert_int_equal(errs.n, 0);
 	assert_int_equal(errs.cap, 0);
@@ -667,11 +667,12 @@ test_policy_print_by_hand(void **state)
 	    {0, 0, SCOPE_LIST, (char *)"announce", {0, {0}}, 0, 20, 5400,
 	        ACT_REJECT, 61},
 	};
-	struct policy p = {
-	    rules, sizeof(rules) / sizeof(rules[0]), {0}, {0}, {0}};
+	struct policy p = {0};
 	char buf[64], *got;
 
 	(void)state;
+	p.rules = rules;
+	p.nrules = sizeof(rules) / sizeof(rules[0]);
 	got = policy_print(&p);
 	assert_non_null(got);
 	assert_string_equal(got,
