@@ -12,7 +12,7 @@ set -eu
 pkgs="build-essential cmake pkg-config libmilter-dev libevent-dev libsqlite3-dev \
 libspf2-dev zlib1g-dev python3"
 case "${1:-}" in
---test) pkgs="$pkgs libcmocka-dev clang-format postfix miltertest iproute2 mandoc fail2ban curl" ;;
+--test) pkgs="$pkgs libcmocka-dev clang-format postfix miltertest iproute2 mandoc fail2ban curl dnsmasq-base util-linux" ;;
 --bench) pkgs="$pkgs libcmocka-dev clang-format postfix miltertest iproute2 mandoc fail2ban curl" ;;
 esac
 

@@ -2,13 +2,16 @@
 """send.py - send one RFC 5322 message file over SMTP (standard library only).
 
 Usage: send.py --port PORT FILE [--host 127.0.0.1] [--from ADDR] [--to ADDR]...
-               [--helo NAME] [--timeout SECONDS]
+               [--helo NAME] [--timeout SECONDS] [--xclient ADDR]
 
 Connects from 127.0.0.1 to HOST:PORT (loopback only), does EHLO, MAIL, RCPT for
 each --to, DATA, and prints ONE line: the final reply to DATA, or the reply of
 the first command that failed, as "CODE TEXT", e.g.
     250 2.0.0 Ok: queued as 4F2A1C0B3E
     451 4.7.1 Service unavailable - try again later
+--xclient ADDR makes Postfix (smtpd_authorized_xclient_hosts) and its milters
+take ADDR (IPv4, or IPV6:... ) as the client's address, with --helo as its
+HELO name: a test's stand-in for a remote client.
 Without --from the address in the From: header is used (else sender@example.org);
 without --to the To:/Cc: addresses of the message are used.  Line ends are sent
 as CRLF, dot-stuffing is done by smtplib.  Exit status: 0 when the server gave
@@ -46,6 +49,7 @@ def main():
     p.add_argument("--to", action="append", default=[])
     p.add_argument("--helo", default="client.example")
     p.add_argument("--timeout", type=float, default=30.0)
+    p.add_argument("--xclient")
     a = p.parse_args()
     if not a.host.startswith("127."):
         print("000 send.py: loopback (127.0.0.0/8) addresses only")
@@ -85,6 +89,22 @@ def main():
             if code != 250:
                 reply(code, text)
                 s.close()
+                return 0
+        if a.xclient:
+            if not re.fullmatch(r"[0-9A-Fa-f.:IPV6]+", a.xclient):
+                print("000 send.py: bad --xclient address")
+                close(s)
+                return 2
+            code, text = s.docmd("XCLIENT", "ADDR=%s HELO=%s NAME=[UNAVAILABLE]"
+                                 % (a.xclient, a.helo))
+            if code != 220:
+                reply(code, text)
+                close(s)
+                return 0
+            code, text = s.ehlo(a.helo)
+            if code != 250:
+                reply(code, text)
+                close(s)
                 return 0
         opts = ["SMTPUTF8"] if utf8 and s.has_extn("smtputf8") else []
         if not data.isascii() and s.has_extn("8bitmime"):
