@@ -38,6 +38,8 @@ struct engine {
 	int64_t loaded_at;
 	uint64_t reloads;
 	uint64_t confirmations[2]; /* Mailman 2, 3 */
+	/* requests by mail, by SPF result and action */
+	uint64_t requests[SPF_RES_COUNT][ACT_COUNT];
 	uint64_t latency_buckets[ENGINE_LATENCY_BUCKETS];
 	uint64_t latency_count;
 	double latency_sum;
@@ -539,6 +541,17 @@ engine_write_status(struct engine *e, FILE *f, uint64_t now_ms)
 	fprintf(f, "\"confirmations\":{\"mailman2\":%llu,\"mailman3\":%llu},",
 	    (unsigned long long)e->confirmations[0],
 	    (unsigned long long)e->confirmations[1]);
+	fprintf(f, "\"requests_by_mail\":{");
+	for (i = 0; i < SPF_RES_COUNT; i++) {
+		uint64_t n = 0;
+		size_t j;
+
+		for (j = 0; j < ACT_COUNT; j++)
+			n += e->requests[i][j];
+		fprintf(f, "%s\"%s\":%llu", i ? "," : "",
+		    spf_result_word((enum spf_result)i), (unsigned long long)n);
+	}
+	fprintf(f, "},");
 	fprintf(f, "\"decisions\":{");
 	for (i = 0; i < ACT_COUNT; i++)
 		fprintf(f, "%s\"%s\":%llu", i ? "," : "",
@@ -619,6 +632,21 @@ engine_write_metrics(struct engine *e, FILE *f, uint64_t now_ms)
 	    (unsigned long long)e->confirmations[0],
 	    (unsigned long long)e->confirmations[1]);
 	fprintf(f,
+	    "# HELP subgate_requests_by_mail_total Subscriptions requested by "
+	    "mail, by SPF result and the action taken on the request.\n"
+	    "# TYPE subgate_requests_by_mail_total counter\n");
+	for (i = 0; i < SPF_RES_COUNT; i++) {
+		size_t j;
+
+		for (j = 0; j < ACT_COUNT; j++)
+			fprintf(f,
+			    "subgate_requests_by_mail_total{spf=\"%s\","
+			    "action=\"%s\"} %llu\n",
+			    spf_result_word((enum spf_result)i),
+			    action_name((enum action)j),
+			    (unsigned long long)e->requests[i][j]);
+	}
+	fprintf(f,
 	    "# HELP subgate_keys Counter keys tracked.\n"
 	    "# TYPE subgate_keys gauge\n");
 	for (i = 0; i < SCOPE_COUNT; i++)
@@ -692,6 +720,17 @@ engine_request_find(struct engine *e, const char *requester, int64_t now_s,
 	}
 	pthread_mutex_unlock(&e->mu);
 	return found;
+}
+
+void
+engine_request_count(struct engine *e, int result, enum action a)
+{
+	if (result < 0 || result >= SPF_RES_COUNT || (int)a < 0 ||
+	    (int)a >= ACT_COUNT)
+		return;
+	pthread_mutex_lock(&e->mu);
+	e->requests[result][a]++;
+	pthread_mutex_unlock(&e->mu);
 }
 
 int

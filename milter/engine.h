@@ -145,6 +145,13 @@ void engine_request_note(struct engine *e, const char *requester,
 int engine_request_find(struct engine *e, const char *requester, int64_t now_s,
     int64_t max_age_s, struct addr *client, int *spf);
 
+/*
+ * engine_request_count - one subscription requested by mail had SPF
+ * <result> (0..SPF_RES_COUNT-1) and was answered with <a>; for status and
+ * metrics.
+ */
+void engine_request_count(struct engine *e, int result, enum action a);
+
 /* engine_spf_action - the policy's action for SPF <result>; 0 if none. */
 int engine_spf_action(struct engine *e, int result, enum action *a);
 

@@ -220,6 +220,8 @@ request_eoh(SMFICTX *ctx, struct session *s)
 	    log_safe(s->helo, sw, sizeof(sw)), spf_result_word(res),
 	    have_rule ? action_name(a) : "accept",
 	    have_rule ? "" : " (no spf rule)");
+	engine_request_count(
+	    setup.engine, (int)res, have_rule ? a : ACT_ACCEPT);
 	if (have_rule && a == ACT_REJECT) {
 		char text[1100];
 

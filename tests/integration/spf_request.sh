@@ -181,6 +181,12 @@ h_check "no SPF record: accepted ($r)" grep -q '^250 ' <<<"$r"
 h_check "no SPF record: spf=none" logged 'requester="frank@nospf.test" .*spf=none'
 r=$(request grace mylist-join@lists.example.org "")
 h_check "sender without a domain: a defined answer ($r)" grep -qE '^(250|5[0-9][0-9]) ' <<<"$r"
+ctl status --json >"$H_DIR/status.json"
+h_check "status counts requests by mail per SPF result" "$H_PY" -c '
+import json, sys
+r = json.load(open(sys.argv[1]))["requests_by_mail"]
+want = {"fail": 1, "pass": 3, "softfail": 1, "temperror": 1, "none": 2}
+sys.exit(0 if all(r[k] == v for k, v in want.items()) else "got %r" % r)' "$H_DIR/status.json"
 h_check "subgate still running" kill -0 "$SUBGATE_PID"
 h_check "dnsmasq still running" kill -0 "$DNS_PID"
 h_finish
