@@ -13,6 +13,11 @@
  *	Outcomes: delivered (with its delay), held, rejected, discarded,
  *	expired. --decisions writes one JSON object per pending record, in
  *	log order, as soon as it and every record before it are settled.
+ *
+ *	--requests MAILLOG (repeatable): subgate's own "request" lines; a
+ *	pending record whose remote is an e-mail address (a request by mail)
+ *	then has as origin the SMTP client of that address's newest request
+ *	around its time, as the milter would have had.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -20,6 +25,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "ctl_requests.h"
 #include "decide.h"
 #include "jsonw.h"
 #include "origin.h"
@@ -71,9 +77,35 @@ struct replay {
 	size_t peak_keys, peak_bytes;
 	uint64_t evicted;
 	int oom;
+	struct reqlog *requests; /* --requests, or NULL */
+	uint64_t req_loaded, req_skipped, req_tied;
 };
 
 /* rec_list / rec_addr / rec_remote - the strings of a record */
+static const char *rec_remote(const struct conf_rec *c);
+
+/*
+ * replay_origin - the origin of <c>'s request: its remote, or for a
+ * request by mail the SMTP client --requests names. Counts ties when
+ * <count>.
+ */
+static void
+replay_origin(
+    struct replay *rp, const struct conf_rec *c, struct origin *o, int count)
+{
+	struct addr client;
+
+	origin_from_remote(&rp->conf->origin, rec_remote(c), c->remotelen, o);
+	if (rp->requests == NULL || o->kind != ORIGIN_MAIL || o->ipkey_len < 2)
+		return;
+	if (!reqlog_find(rp->requests, (const char *)o->ipkey + 1,
+	        o->ipkey_len - 1, c->t0, &client))
+		return;
+	origin_from_addr(&rp->conf->origin, &client, o);
+	if (count)
+		rp->req_tied++;
+}
+
 static const char *
 rec_list(const struct conf_rec *c)
 {
@@ -153,7 +185,7 @@ write_decision(struct replay *rp, const struct conf_rec *c)
 	char ip[ORIGIN_KEY_MAX + 8], rule[REPLAY_RULE_TEXT];
 	FILE *f = rp->out;
 
-	origin_from_remote(&rp->conf->origin, rec_remote(c), c->remotelen, &o);
+	replay_origin(rp, c, &o, 0);
 	if (o.kind == ORIGIN_IP)
 		addr_format(&o.ip, ip, sizeof(ip));
 	else if (origin_key_format(o.ipkey, o.ipkey_len, ip, sizeof(ip)) == 0)
@@ -282,7 +314,7 @@ judge(struct replay *rp, struct conf_rec *c, int64_t now)
 	struct origin o;
 	struct decide_req req = {0};
 
-	origin_from_remote(&rp->conf->origin, rec_remote(c), c->remotelen, &o);
+	replay_origin(rp, c, &o, now == c->t0);
 	req.list = rec_list(c);
 	req.domain = rec_addr(c) + c->domoff;
 	req.origin = &o;
@@ -412,7 +444,14 @@ print_summary(struct replay *rp, const struct ctl_input_stats *st, int json)
 			printf(",\"count\":%llu}",
 			    (unsigned long long)top[i].count);
 		}
-		printf("],\"memory\":{\"keys\":%zu,\"bytes\":%zu,"
+		printf("],");
+		if (rp->requests != NULL)
+			printf("\"requests_by_mail\":{\"loaded\":%llu,"
+			       "\"skipped\":%llu,\"tied\":%llu},",
+			    (unsigned long long)rp->req_loaded,
+			    (unsigned long long)rp->req_skipped,
+			    (unsigned long long)rp->req_tied);
+		printf("\"memory\":{\"keys\":%zu,\"bytes\":%zu,"
 		       "\"bytes_per_key\":%.1f,\"evicted\":%llu}}\n",
 		    rp->peak_keys, rp->peak_bytes, bpk,
 		    (unsigned long long)rp->evicted);
@@ -426,6 +465,12 @@ print_summary(struct replay *rp, const struct ctl_input_stats *st, int json)
 		    (unsigned long long)rp->outcomes[i]);
 	printf("  (delivered after a delay: %llu)\n",
 	    (unsigned long long)rp->delivered_late);
+	if (rp->requests != NULL)
+		printf("  (requests by mail tied to their SMTP client: %llu, "
+		       "of %llu request lines read, %llu unusable)\n",
+		    (unsigned long long)rp->req_tied,
+		    (unsigned long long)rp->req_loaded,
+		    (unsigned long long)rp->req_skipped);
 	if (n > 0)
 		printf("\nwhat decided (confirmations, rule, key):\n");
 	for (i = 0; i < n; i++) {
@@ -450,8 +495,11 @@ ctl_replay(int argc, char **argv, const struct conf *conf)
 	static const struct option longopts[] = {
 	    {"policy", required_argument, NULL, 'p'},
 	    {"json", no_argument, NULL, 'j'},
-	    {"decisions", required_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
+	    {"decisions", required_argument, NULL, 'd'},
+	    {"requests", required_argument, NULL, 'r'}, {NULL, 0, NULL, 0}};
 	const char *policy_path = NULL, *dpath = NULL;
+	char **rpaths = NULL;
+	size_t nrpaths = 0;
 	struct decide_conf dc;
 	struct ctl_input_stats st;
 	struct replay rp;
@@ -459,8 +507,22 @@ ctl_replay(int argc, char **argv, const struct conf *conf)
 
 	memset(&rp, 0, sizeof(rp));
 	rp.conf = conf;
-	while ((ch = getopt_long(argc, argv, "+p:d:", longopts, NULL)) != -1) {
+	while (
+	    (ch = getopt_long(argc, argv, "+p:d:r:", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'r': {
+			char **np =
+			    realloc(rpaths, (nrpaths + 1) * sizeof(*np));
+
+			if (np == NULL) {
+				fprintf(stderr, "replay: out of memory\n");
+				free(rpaths);
+				return CTL_EXIT_USAGE;
+			}
+			rpaths = np;
+			rpaths[nrpaths++] = optarg;
+			break;
+		}
 		case 'p':
 			policy_path = optarg;
 			break;
@@ -476,8 +538,16 @@ ctl_replay(int argc, char **argv, const struct conf *conf)
 	}
 	if (policy_path == NULL || optind >= argc)
 		goto usage;
-	if ((rp.pol = ctl_load_policy(policy_path, &status)) == NULL)
+	if ((rp.pol = ctl_load_policy(policy_path, &status)) == NULL) {
+		free(rpaths);
 		return status;
+	}
+	if (nrpaths > 0 &&
+	    (rp.requests = reqlog_load(
+	         rpaths, nrpaths, &rp.req_loaded, &rp.req_skipped)) == NULL) {
+		status = CTL_EXIT_USAGE;
+		goto out;
+	}
 	decide_conf_init(&dc);
 	dc.max_keys = (size_t)conf->max_keys;
 	if ((rp.dec = decide_new(&dc)) == NULL ||
@@ -520,10 +590,13 @@ out:
 	tally_free(rp.tripped);
 	decide_free(rp.dec);
 	policy_free(rp.pol);
+	reqlog_free(rp.requests);
+	free(rpaths);
 	return status;
 usage:
+	free(rpaths);
 	fprintf(stderr,
 	    "usage: subgatectl replay --policy FILE [--json] "
-	    "[--decisions OUT.jsonl] LOG...\n");
+	    "[--decisions OUT.jsonl] [--requests MAILLOG]... LOG...\n");
 	return CTL_EXIT_USAGE;
 }

@@ -1,0 +1,72 @@
+#!/bin/bash
+# replay_requests.sh -- subgatectl replay --requests: Mailman logs a request
+# made by mail by the requester's address only; subgate's own "request"
+# lines (any of the three time formats) tie it to the SMTP client, so ip
+# and subnet limits apply in replay as in the milter.
+. "$(dirname "$0")/lib.bash"
+
+# Three requests by mail from one client (forged senders), one from
+# another client, one whose request line is too old to explain it, one
+# with no request line at all.
+cat >"$WORK/subscribe" <<'LOG'
+Dec 03 18:11:33 2026 (100) mylist: pending v1@example.com  v1@example.com
+Dec 03 18:11:40 2026 (100) mylist: pending v2@example.org  v2@example.org
+Dec 03 18:11:50 2026 (100) mylist: pending v3@example.net  v3@example.net
+Dec 03 18:12:00 2026 (100) mylist: pending v4@example.com  v4@example.com
+Dec 07 18:12:10 2026 (100) mylist: pending v5@example.com  v5@example.com
+Dec 03 18:12:20 2026 (100) mylist: pending v6@example.com  v6@example.com
+LOG
+cat >"$WORK/mail.log" <<'LOG'
+Dec  3 18:11:32 mx subgate[9]: request list="mylist" requester="V1@Example.COM" client=198.51.100.7 helo="x" spf=pass action=accept (no spf rule)
+2026-12-03T18:11:39.120Z subgate[9]: request list="mylist" requester="v2@example.org" client=198.51.100.7 helo="x" spf=none action=accept (no spf rule)
+2026-12-03T13:11:49.000000-05:00 mx subgate[9]: request list="mylist" requester="v3@example.net" client=198.51.100.7 helo="x" spf=pass action=accept (no spf rule)
+Dec  3 18:11:59 mx subgate[9]: request list="mylist" requester="v4@example.com" client=2001:db8::25 helo="x" spf=pass action=accept (no spf rule)
+Dec  3 18:12:05 mx subgate[9]: request list="mylist" requester="v5@example.com" client=198.51.100.7 helo="x" spf=pass action=accept (no spf rule)
+Dec  3 18:12:06 mx subgate[9]: request list="mylist" requester="broken client=nowhere
+Dec  3 18:12:07 mx subgate[9]: decision qid=- mailman=2 list="mylist"
+Dec  3 18:12:08 mx postfix/smtpd[7]: connect from unknown[192.0.2.1]
+LOG
+echo "limit ip 1/1h hold" >"$WORK/p"
+
+# Without --requests: every request is its own address, nothing trips.
+run_ctl "$WORK/out" "$WORK/err" replay --policy "$WORK/p" --json \
+    --decisions "$WORK/d0" "$WORK/subscribe"
+expect_eq "replay without requests: exit" "$rc" 0
+expect_match "without requests: all delivered" "$(cat "$WORK/out")" \
+    '"outcomes":\{"delivered":6,"held":0,'
+
+# With them: v1 (syslog time), v2 (UTC), v3 (-05:00) share a client, so
+# the second and third are held; v4 has its own client (IPv6); v5's request
+# is 4 days older than its pending line; v6 has none.
+run_ctl "$WORK/out" "$WORK/err" replay --policy "$WORK/p" --json \
+    --decisions "$WORK/d1" --requests "$WORK/mail.log" "$WORK/subscribe"
+expect_eq "replay with requests: exit" "$rc" 0
+expect_match "with requests: two held" "$(cat "$WORK/out")" \
+    '"outcomes":\{"delivered":4,"held":2,'
+expect_match "with requests: counts" "$(cat "$WORK/out")" \
+    '"requests_by_mail":\{"loaded":5,"skipped":1,"tied":4\}'
+expect_eq "v1 keyed by its client" \
+    "$(grep -c '"addr":"v1@example.com","ip":"198.51.100.7","outcome":"delivered"' "$WORK/d1")" 1
+expect_eq "v2 held on the same client" \
+    "$(grep -c '"addr":"v2@example.org","ip":"198.51.100.7","outcome":"held"' "$WORK/d1")" 1
+expect_eq "v3 (RFC 3339 with offset) held on the same client" \
+    "$(grep -c '"addr":"v3@example.net","ip":"198.51.100.7","outcome":"held"' "$WORK/d1")" 1
+expect_eq "v4 keyed by its IPv6 client" \
+    "$(grep -c '"addr":"v4@example.com","ip":"2001:db8::25","outcome":"delivered"' "$WORK/d1")" 1
+expect_eq "v5: request too old, keyed by address" \
+    "$(grep -c '"addr":"v5@example.com","ip":"v5@example.com"' "$WORK/d1")" 1
+expect_eq "v6: no request, keyed by address" \
+    "$(grep -c '"addr":"v6@example.com","ip":"v6@example.com"' "$WORK/d1")" 1
+
+# Text summary says it too; a missing mail log is a clear error.
+run_ctl "$WORK/out" "$WORK/err" replay --policy "$WORK/p" \
+    --requests "$WORK/mail.log" "$WORK/subscribe"
+expect_match "text summary" "$(cat "$WORK/out")" \
+    'requests by mail tied to their SMTP client: 4, of 5 request lines read, 1 unusable'
+run_ctl "$WORK/out" "$WORK/err" replay --policy "$WORK/p" \
+    --requests "$WORK/nonexistent" "$WORK/subscribe"
+expect_eq "missing mail log: exit 2" "$rc" 2
+expect_match "missing mail log: message" "$(cat "$WORK/err")" 'nonexistent: No such file'
+
+echo "$((checks - failures)) passed, $failures failed"
+[ "$failures" -eq 0 ]
