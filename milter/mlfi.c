@@ -192,6 +192,7 @@ request_eoh(SMFICTX *ctx, struct session *s)
 	enum spf_result res = SPF_RES_NONE;
 	enum action a = ACT_ACCEPT;
 	char why[512], client[ADDR_TEXT_MAX], sr[300], sw[600], sl[300];
+	char sm[600];
 	const char *requester =
 	    s->from_hdr[0] != '\0' ? s->from_hdr : s->mail_from;
 	int have_rule;
@@ -214,10 +215,11 @@ request_eoh(SMFICTX *ctx, struct session *s)
 	else
 		addr_format(&s->client, client, sizeof(client));
 	log_info("request list=\"%s\" requester=\"%s\" client=%s helo=\"%s\" "
-	         "spf=%s action=%s%s",
+	         "sender=\"%s\" spf=%s action=%s%s",
 	    log_safe(s->req_list, sl, sizeof(sl)),
 	    log_safe(requester, sr, sizeof(sr)), client,
-	    log_safe(s->helo, sw, sizeof(sw)), spf_result_word(res),
+	    log_safe(s->helo, sw, sizeof(sw)),
+	    log_safe(s->mail_from, sm, sizeof(sm)), spf_result_word(res),
 	    have_rule ? action_name(a) : "accept",
 	    have_rule ? "" : " (no spf rule)");
 	engine_request_count(

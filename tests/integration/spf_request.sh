@@ -118,7 +118,7 @@ h_check "forged join refused with 550 5.7.23 ($r)" grep -q '^550 5.7.23 ' <<<"$r
 h_check "forged join: the SPF result and sender in the reply" \
 	grep -q 'SPF fail for victim@forged.test' <<<"$r"
 h_check "forged join: logged spf=fail action=reject" \
-	logged 'request list="mylist" requester="victim@forged.test" client=198.51.100.7 helo="mx.good.test" spf=fail action=reject'
+	logged 'request list="mylist" requester="victim@forged.test" client=198.51.100.7 helo="mx.good.test" sender="victim@forged.test" spf=fail action=reject'
 h_check "forged join: dnsmasq was asked" grep -q 'forged.test' "$H_DIR/dnsmasq.log"
 h_check "forged join: nothing reached the sink" test "$(h_sink_count)" = 0
 
@@ -179,13 +179,18 @@ h_check "IPv6 client: confirmation tied to it" \
 r=$(request frank@nospf.test mylist-join@lists.example.org "")
 h_check "no SPF record: accepted ($r)" grep -q '^250 ' <<<"$r"
 h_check "no SPF record: spf=none" logged 'requester="frank@nospf.test" .*spf=none'
+# A null sender: the HELO identity is checked (mx.good.test has no SPF).
+r=$(request "" mylist-join@lists.example.org "")
+h_check "null sender: a defined answer ($r)" grep -qE '^(250|5[0-9][0-9]) ' <<<"$r"
+h_check "null sender: logged with an empty sender, HELO checked" \
+	logged 'helo="mx.good.test" sender="" spf=none'
 r=$(request grace mylist-join@lists.example.org "")
 h_check "sender without a domain: a defined answer ($r)" grep -qE '^(250|5[0-9][0-9]) ' <<<"$r"
 ctl status --json >"$H_DIR/status.json"
 h_check "status counts requests by mail per SPF result" "$H_PY" -c '
 import json, sys
 r = json.load(open(sys.argv[1]))["requests_by_mail"]
-want = {"fail": 1, "pass": 3, "softfail": 1, "temperror": 1, "none": 2}
+want = {"fail": 1, "pass": 3, "softfail": 1, "temperror": 1, "none": 3}
 sys.exit(0 if all(r[k] == v for k, v in want.items()) else "got %r" % r)' "$H_DIR/status.json"
 h_check "subgate still running" kill -0 "$SUBGATE_PID"
 h_check "dnsmasq still running" kill -0 "$DNS_PID"
