@@ -137,6 +137,7 @@ cmd_explain(FILE *out, char **arg, int nargs)
 	r.domain = at + 1;
 	r.origin = &o;
 	r.id = "";
+	r.spf = -1;
 	engine_explain(e, &r, now_ms(), text, sizeof(text));
 	fprintf(out, "OK\n%s", text);
 }

@@ -175,6 +175,9 @@ engine_judge(struct engine *e, const struct engine_req *r, uint64_t now_ms,
 		req.id = NULL;
 
 	pthread_mutex_lock(&e->mu);
+	if (r->spf >= 0 && r->spf < SPF_RES_COUNT && e->pol->spf[r->spf].set &&
+	    e->pol->spf[r->spf].action == ACT_HOLD)
+		req.floor = ACT_HOLD;
 	rc = decide(e->dec, e->pol, &req, now_ms, &dn);
 	/* Copy out while the policy the rule points into is pinned. */
 	v->rule[0] = '\0';
@@ -186,6 +189,9 @@ engine_judge(struct engine *e, const struct engine_req *r, uint64_t now_ms,
 		decide_key_format(&dn,
 		    dn.banned ? dn.ban_scope : dn.rule->scope, v->key,
 		    sizeof(v->key));
+	if (dn.floored)
+		snprintf(v->rule, sizeof(v->rule), "spf %s hold",
+		    spf_result_word((enum spf_result)r->spf));
 	count_decision(e, dn.action, v->rule, r->list);
 	pthread_mutex_unlock(&e->mu);
 

@@ -40,6 +40,10 @@ struct engine_req {
 	const char *domain;
 	const struct origin *origin;
 	const char *id; /* Message-ID or cookie; may be "" */
+	/* The SPF result of the request by mail behind it, or -1: a policy
+	 * "spf RESULT hold" holds the confirmation unless a limit does
+	 * something severer. */
+	int spf;
 };
 
 /* The verdict, copied out of the engine's structures. */

@@ -638,7 +638,6 @@ mlfi_eom(SMFICTX *ctx)
 	double ms;
 	sfsistat rc;
 	int spf;
-	enum action spf_act;
 
 	if (s == NULL)
 		return internal_error(ctx, "no session at end of message");
@@ -656,17 +655,9 @@ mlfi_eom(SMFICTX *ctx)
 	req.domain = c.domain;
 	req.origin = &o;
 	req.id = c.message_id[0] != '\0' ? c.message_id : c.cookie;
+	req.spf = spf;
 	if (engine_judge(setup.engine, &req, now_ms(), &v) != 0)
 		return internal_error(ctx, "out of memory while deciding");
-	/* "spf softfail hold": the request's SPF result holds its
-	 * confirmation, unless a limit already did something severer. */
-	if (spf >= 0 && engine_spf_action(setup.engine, spf, &spf_act) &&
-	    spf_act == ACT_HOLD && v.action < ACT_HOLD) {
-		v.action = ACT_HOLD;
-		snprintf(v.rule, sizeof(v.rule), "spf %s hold",
-		    spf_result_word((enum spf_result)spf));
-		v.key[0] = '\0';
-	}
 	rc = act(ctx, &c, s->cm.subject, &o, origin, &v);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
@@ -674,13 +665,15 @@ mlfi_eom(SMFICTX *ctx)
 	engine_note(setup.engine, c.mailman, ms / 1000.0);
 	qid = smfi_getsymval(ctx, macro_i);
 	log_info("decision qid=%s mailman=%d list=\"%s\" rcpt=\"%s\" "
-	         "origin=%s source=%s action=%s rule=\"%s\" key=\"%s\"%s%s "
+	         "origin=%s source=%s action=%s rule=\"%s\" key=\"%s\"%s%s%s%s "
 	         "msgid=\"%s\" latency_ms=%.3f",
 	    qid != NULL ? qid : "-", c.mailman,
 	    log_safe(c.list, sl, sizeof(sl)), log_safe(c.rcpt, sr, sizeof(sr)),
 	    log_safe(origin, so, sizeof(so)), source, action_name(v.action),
 	    log_safe(v.rule, su, sizeof(su)), log_safe(v.key, sk, sizeof(sk)),
 	    v.retry ? " retry=1" : "", v.banned ? " banned=1" : "",
+	    spf >= 0 ? " spf=" : "",
+	    spf >= 0 ? spf_result_word((enum spf_result)spf) : "",
 	    log_safe(c.message_id, sm, sizeof(sm)), ms);
 	return rc;
 }

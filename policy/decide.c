@@ -365,6 +365,7 @@ decide(struct decider *d, const struct policy *p, const struct decide_req *r,
 	out->action = ACT_ACCEPT;
 	out->rule = NULL;
 	out->allowed = out->retry = out->banned = out->internal_error = 0;
+	out->floored = 0;
 	out->ban_left_s = 0;
 	out->ban_scope = SCOPE_IP;
 	out->nlimits = 0;
@@ -422,6 +423,13 @@ decide(struct decider *d, const struct policy *p, const struct decide_req *r,
 		    !r->dry &&
 		    set_ban(d, p, out, i, &e[rule->scope], now_s) != 0)
 			err = -1;
+	}
+
+	if (r->floor > out->action) {
+		out->action = r->floor;
+		out->rule = NULL;
+		out->banned = 0;
+		out->floored = 1;
 	}
 
 	if (r->dry)

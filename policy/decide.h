@@ -82,6 +82,13 @@ struct decide_req {
 	 * remembered or banned, and the statistics do not change.
 	 */
 	int dry;
+	/*
+	 * <floor>: the least action this confirmation gets, from outside the
+	 * limits (the milter's "spf RESULT hold"); ACT_ACCEPT (zero) for
+	 * none. A matching allow rule exempts from it too. Applied before
+	 * counting, so a floored hold is counted as a hold, not a delivery.
+	 */
+	enum action floor;
 };
 
 /* What one limit saw while deciding. */
@@ -101,6 +108,7 @@ struct decision {
 	uint32_t ban_left_s;
 	enum scope ban_scope;
 	int internal_error;
+	int floored; /* <floor> decided: <rule> is NULL */
 	struct decide_limit limits[DECIDE_MAX_LIMITS];
 	size_t nlimits; /* limits evaluated (at most DECIDE_MAX_LIMITS are
 	                   reported) */

@@ -159,7 +159,7 @@ h_check "softfail join accepted ($r)" grep -q '^250 ' <<<"$r"
 h_check "softfail join: logged spf=softfail" logged 'requester="dave@soft.test" .*spf=softfail'
 r=$(confirm dave@soft.test)
 h_check "softfail confirmation held by spf softfail hold" \
-	logged 'rcpt="dave@soft.test" origin=198.51.100.7 source=smtp action=hold rule="spf softfail hold"'
+	logged 'rcpt="dave@soft.test" origin=198.51.100.7 source=smtp action=hold rule="spf softfail hold" key="" spf=softfail '
 
 # 5. A DNS server that never answers: temperror, deferred by subgate itself.
 r=$(request erin@slow.test mylist-join@lists.example.org "")
@@ -192,6 +192,10 @@ import json, sys
 r = json.load(open(sys.argv[1]))["requests_by_mail"]
 want = {"fail": 1, "pass": 3, "softfail": 1, "temperror": 1, "none": 3}
 sys.exit(0 if all(r[k] == v for k, v in want.items()) else "got %r" % r)' "$H_DIR/status.json"
+h_check "status counts the spf hold as a hold" "$H_PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))["decisions"]
+sys.exit(0 if d["hold"] == 2 and d["accept"] == 2 else "got %r" % d)' "$H_DIR/status.json"
 h_check "subgate still running" kill -0 "$SUBGATE_PID"
 h_check "dnsmasq still running" kill -0 "$DNS_PID"
 h_finish

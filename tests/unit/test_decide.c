@@ -541,6 +541,59 @@ test_bans_follow_their_rule_across_a_reload(void **state)
 	teardown_fixture(f);
 }
 
+/*
+ * A floor (the milter's "spf softfail hold") holds a confirmation no limit
+ * holds, is counted as a hold (not as a delivery to the domain), gives way
+ * to a severer limit, and an allow exempts from it.
+ */
+static void
+test_floor(void **state)
+{
+	struct fixture *f = setup_policy("allow list trusted\n"
+	                                 "limit domain example.com 1/1h defer\n"
+	                                 "limit ip 2/1h reject\n");
+	struct decide_req r = {0};
+	struct decide_stats st;
+	struct decision dn;
+	struct origin o;
+	uint64_t id = 77;
+
+	(void)state;
+	origin_from_remote(&f->oc, "192.0.2.1", 9, &o);
+	r.list = "mylist";
+	r.domain = "example.com";
+	r.origin = &o;
+	r.id = &id;
+	r.idlen = sizeof(id);
+	r.floor = ACT_HOLD;
+	assert_int_equal(decide(f->dec, f->pol, &r, T0 * 1000, &dn), 0);
+	assert_int_equal(dn.action, ACT_HOLD);
+	assert_true(dn.floored);
+	assert_null(dn.rule);
+	/* Not counted as a delivery: the domain still has room for one. */
+	assert_int_equal(
+	    judge(f, "192.0.2.1", "example.com", "mylist", 1, 0, NULL),
+	    ACT_ACCEPT);
+	/* The address's third request: the reject limit is severer. */
+	id = 78;
+	assert_int_equal(decide(f->dec, f->pol, &r, (T0 + 2) * 1000, &dn), 0);
+	assert_int_equal(dn.action, ACT_REJECT);
+	assert_false(dn.floored);
+	assert_non_null(dn.rule);
+	/* An allowed list is exempt. */
+	id = 79;
+	r.list = "trusted";
+	assert_int_equal(decide(f->dec, f->pol, &r, (T0 + 3) * 1000, &dn), 0);
+	assert_int_equal(dn.action, ACT_ACCEPT);
+	assert_true(dn.allowed);
+	assert_false(dn.floored);
+	decide_stats(f->dec, &st);
+	assert_int_equal(st.decisions[ACT_HOLD], 1);
+	assert_int_equal(st.decisions[ACT_ACCEPT], 2);
+	assert_int_equal(st.decisions[ACT_REJECT], 1);
+	teardown_fixture(f);
+}
+
 int
 main(void)
 {
@@ -563,6 +616,7 @@ main(void)
 	    cmocka_unit_test(test_dry_run_unban_reset_and_tripped),
 	    cmocka_unit_test(test_list_ban_still_counts_the_address),
 	    cmocka_unit_test(test_bans_follow_their_rule_across_a_reload),
+	    cmocka_unit_test(test_floor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
