@@ -518,7 +518,11 @@ body_mm2(struct confirm *c, const char *text)
 		c->requester_found = 1;
 }
 
-/* body_mm3 - the kind from a Mailman 3 body's title */
+/*
+ * body_mm3 - the kind from a Mailman 3 body: its title for joining and
+ * leaving; an invitation has no title, only its first sentence says so
+ * (without VERP its headers are a join's)
+ */
 static void
 body_mm3(struct confirm *c, const char *text)
 {
@@ -532,6 +536,9 @@ body_mm3(struct confirm *c, const char *text)
 	    ci_find(text, "unsubscription request") != NULL ||
 	    ci_find(text, "zur Abmeldung") != NULL)
 		c->kind = CONFIRM_KIND_LEAVE;
+	else if (ci_find(text, "invited to join") != NULL ||
+	    ci_find(text, "eingeladen") != NULL)
+		c->kind = CONFIRM_KIND_INVITE;
 }
 
 enum confirm_kind
