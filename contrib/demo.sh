@@ -14,9 +14,20 @@
 #     happened per origin, domain and list, and the hold queue.
 # Options go to part 2 (--keep leaves its Postfix running). Everything
 # happens in temporary directories that are removed at the end.
+# --mailman3: part 2 runs against the real Mailman 3 instead of generated
+# mails (contrib/demo-mailman3.sh: Debian's mailman3 sends the
+# confirmations itself while a bot subscription-bombs its lists).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+mailman3=
+args=()
+for a in "$@"; do
+	case $a in
+	--mailman3) mailman3=1 ;;
+	*) args+=("$a") ;;
+	esac
+done
 
 contrib/setup-debian.sh --test
 cmake -S . -B build-demo -DCMAKE_BUILD_TYPE=Release -DSUBGATE_TESTS=OFF >/dev/null
@@ -46,5 +57,9 @@ echo "== Attack confirmations that reached their victims, and genuine sign-ups"
 SUBGATECTL=$ctl python3 tests/bench/bench_efficacy.py --seed 1 | sed '$d'
 
 echo
+if [ -n "$mailman3" ]; then
+	echo "== Part 2: the milter in a real Postfix, in front of the real Mailman 3"
+	exec contrib/demo-mailman3.sh "${args[@]}"
+fi
 echo "== Part 2: the milter in a real Postfix"
-exec contrib/demo-postfix.sh "$@"
+exec contrib/demo-postfix.sh "${args[@]}"

@@ -4,7 +4,9 @@
 #   contrib/setup-debian.sh          build dependencies only
 #   contrib/setup-debian.sh --test   plus what the test suite uses (a
 #                                    private Postfix is started by the
-#                                    tests themselves, never the system's)
+#                                    tests themselves, never the system's;
+#                                    likewise private Mailman 3 instances,
+#                                    never the mailman3 service)
 #   contrib/setup-debian.sh --bench  plus what the benchmarks compare with
 # Installs only what is missing, so a second run costs a dpkg query.
 set -eu
@@ -12,7 +14,7 @@ set -eu
 pkgs="build-essential cmake pkg-config libmilter-dev libevent-dev libsqlite3-dev \
 libspf2-dev zlib1g-dev python3"
 case "${1:-}" in
---test) pkgs="$pkgs libcmocka-dev clang-format postfix miltertest iproute2 mandoc fail2ban curl dnsmasq-base util-linux" ;;
+--test) pkgs="$pkgs libcmocka-dev clang-format postfix miltertest iproute2 mandoc fail2ban curl dnsmasq-base util-linux mailman3" ;;
 --bench) pkgs="$pkgs libcmocka-dev clang-format postfix miltertest iproute2 mandoc fail2ban curl" ;;
 esac
 
@@ -35,6 +37,16 @@ export DEBIAN_FRONTEND=noninteractive
 # the system's Postfix never starts; the tests run private instances.
 echo "postfix postfix/main_mailer_type select No configuration" |
     debconf-set-selections
+# No service the packages bring (mailman3's) is started or left running by
+# their install scripts: a policy-rc.d that refuses, for the install only,
+# unless the machine has one of its own.
+guard=
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	guard=/usr/sbin/policy-rc.d
+	printf '#!/bin/sh\n# contrib/setup-debian.sh: no service starts during its install\nexit 101\n' >"$guard"
+	chmod 755 "$guard"
+	trap 'rm -f "$guard"' EXIT
+fi
 apt-get update -qq
 # shellcheck disable=SC2086 # word splitting of the package list is wanted
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
