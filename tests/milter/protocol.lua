@@ -129,6 +129,12 @@ local ok, err = pcall(function()
 	assert(mt.rcptto(c, "<mylist-join@elsewhere.example>") == nil)
 	check("join elsewhere: accepted at RCPT", mt.getreply(c) == SMFIR_ACCEPT)
 	mt.disconnect(c)
+	-- LIST-subscribe is a command address like LIST-join: kept past RCPT.
+	c = open()
+	assert(mt.mailfrom(c, "<bob@example.net>") == nil)
+	assert(mt.rcptto(c, "<mylist-subscribe@lists.example.org>") == nil)
+	check("-subscribe: RCPT continues", mt.getreply(c) == SMFIR_CONTINUE)
+	mt.disconnect(c)
 	-- LIST-request with another subject is no subscription.
 	c = open()
 	assert(mt.mailfrom(c, "<bob@example.net>") == nil)
