@@ -57,6 +57,9 @@ echo "== Attack confirmations that reached their victims, and genuine sign-ups"
 SUBGATECTL=$ctl python3 tests/bench/bench_efficacy.py --seed 1 | sed '$d'
 
 echo
+# Part 2 replaces this shell (exec): the EXIT trap would not run.
+rm -rf "$work"
+trap - EXIT
 if [ -n "$mailman3" ]; then
 	echo "== Part 2: the milter in a real Postfix, in front of the real Mailman 3"
 	exec contrib/demo-mailman3.sh "${args[@]}"
