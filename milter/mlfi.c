@@ -702,54 +702,11 @@ mlfi_close(SMFICTX *ctx)
 	return SMFIS_CONTINUE;
 }
 
-/*
- * mlfi_negotiate - every protocol step libmilter offers by default for our
- * callbacks, but of the MTA's macros only the queue id at end of message,
- * the one subgate reads: the MTA then expands and sends none at CONNECT,
- * HELO, MAIL, RCPT, DATA and end of headers, on every message.
- */
-static sfsistat
-mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
-    unsigned long f2, unsigned long f3, unsigned long *pf0, unsigned long *pf1,
-    unsigned long *pf2, unsigned long *pf3)
-{
-	static char none[] = "", eom[] = "i";
-	static const int quiet[] = {SMFIM_CONNECT, SMFIM_HELO, SMFIM_ENVFROM,
-	    SMFIM_ENVRCPT, SMFIM_DATA, SMFIM_EOH};
-	size_t i;
-
-	(void)f1;
-	(void)f2;
-	(void)f3;
-	(void)pf0;
-	(void)pf1;
-	(void)pf2;
-	(void)pf3;
-	if ((f0 & SMFIF_SETSYMLIST) != 0) {
-		for (i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++)
-			(void)smfi_setsymlist(ctx, quiet[i], none);
-		(void)smfi_setsymlist(ctx, SMFIM_EOM, eom);
-	}
-	return SMFIS_ALL_OPTS;
-}
-
 static struct smfiDesc desc = {
-    filter_name,
-    SMFI_VERSION,
-    SMFIF_ADDHDRS | SMFIF_QUARANTINE,
-    mlfi_connect,
-    mlfi_helo,
-    mlfi_envfrom,
-    mlfi_envrcpt,
-    mlfi_header,
-    mlfi_eoh,
-    mlfi_body,
-    mlfi_eom,
-    mlfi_abort,
-    mlfi_close,
-    NULL, /* unknown */
-    mlfi_data,
-    mlfi_negotiate,
+    filter_name, SMFI_VERSION, SMFIF_ADDHDRS | SMFIF_QUARANTINE, mlfi_connect,
+    mlfi_helo, mlfi_envfrom, mlfi_envrcpt, mlfi_header, mlfi_eoh, mlfi_body,
+    mlfi_eom, mlfi_abort, mlfi_close, NULL, /* unknown */
+    mlfi_data, NULL,                        /* negotiate */
 };
 
 struct smfiDesc *
