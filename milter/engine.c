@@ -64,7 +64,7 @@ engine_new(struct policy *pol, const struct decide_conf *dc,
 	if (e == NULL)
 		return NULL;
 	e->ring = calloc(ENGINE_PENDING_MAX, sizeof(*e->ring));
-	e->req = calloc(ENGINE_PENDING_MAX, sizeof(*e->req));
+	e->req = calloc(ENGINE_REQUESTS_MAX, sizeof(*e->req));
 	e->dec = decide_new(dc);
 	e->by_rule = tally_new();
 	if (e->ring == NULL || e->dec == NULL || e->by_rule == NULL ||
@@ -156,12 +156,23 @@ prom_label(FILE *f, const char *s, size_t len)
 	}
 }
 
+/* spf_rule - the action of policy <p> for SPF <result>; 0 if it has none */
+static int
+spf_rule(const struct policy *p, int result, enum action *a)
+{
+	if (result < 0 || result >= SPF_RES_COUNT || !p->spf[result].set)
+		return 0;
+	*a = p->spf[result].action;
+	return 1;
+}
+
 int
 engine_judge(struct engine *e, const struct engine_req *r, uint64_t now_ms,
     struct engine_verdict *v)
 {
 	struct decide_req req = {0};
 	struct decision dn;
+	enum action floor;
 	int rc;
 
 	req.list = r->list;
@@ -175,8 +186,7 @@ engine_judge(struct engine *e, const struct engine_req *r, uint64_t now_ms,
 		req.id = NULL;
 
 	pthread_mutex_lock(&e->mu);
-	if (r->spf >= 0 && r->spf < SPF_RES_COUNT && e->pol->spf[r->spf].set &&
-	    e->pol->spf[r->spf].action == ACT_HOLD)
+	if (spf_rule(e->pol, r->spf, &floor) && floor == ACT_HOLD)
 		req.floor = ACT_HOLD;
 	rc = decide(e->dec, e->pol, &req, now_ms, &dn);
 	/* Copy out while the policy the rule points into is pinned. */
@@ -688,19 +698,27 @@ engine_write_metrics(struct engine *e, FILE *f, uint64_t now_ms)
 	pthread_mutex_unlock(&e->mu);
 }
 
-void
-engine_request_note(struct engine *e, const char *requester,
-    const struct addr *client, int spf, int64_t now_s)
+enum action
+engine_request(struct engine *e, const char *requester,
+    const struct addr *client, enum spf_result spf, int64_t now_s,
+    int *have_rule)
 {
+	enum action a = ACT_ACCEPT;
 	struct smtp_request *r;
 
 	pthread_mutex_lock(&e->mu);
-	r = &e->req[e->req_next++ % ENGINE_PENDING_MAX];
-	r->hash = key_hash("", requester);
-	r->client = *client;
-	r->spf = spf;
-	r->time = now_s;
+	*have_rule = spf_rule(e->pol, (int)spf, &a);
+	e->requests[spf][a]++;
+	if (client != NULL && a != ACT_DEFER && a != ACT_REJECT &&
+	    a != ACT_DISCARD) {
+		r = &e->req[e->req_next++ % ENGINE_REQUESTS_MAX];
+		r->hash = key_hash("", requester);
+		r->client = *client;
+		r->spf = (int)spf;
+		r->time = now_s;
+	}
 	pthread_mutex_unlock(&e->mu);
+	return a;
 }
 
 int
@@ -712,10 +730,11 @@ engine_request_find(struct engine *e, const char *requester, int64_t now_s,
 	int found = 0;
 
 	pthread_mutex_lock(&e->mu);
-	n = e->req_next < ENGINE_PENDING_MAX ? e->req_next : ENGINE_PENDING_MAX;
+	n = e->req_next < ENGINE_REQUESTS_MAX ? e->req_next
+	                                      : ENGINE_REQUESTS_MAX;
 	for (i = 1; i <= n; i++) {
 		const struct smtp_request *r =
-		    &e->req[(e->req_next - i) % ENGINE_PENDING_MAX];
+		    &e->req[(e->req_next - i) % ENGINE_REQUESTS_MAX];
 
 		if (r->hash == h && r->time + max_age_s >= now_s) {
 			*client = r->client;
@@ -726,31 +745,4 @@ engine_request_find(struct engine *e, const char *requester, int64_t now_s,
 	}
 	pthread_mutex_unlock(&e->mu);
 	return found;
-}
-
-void
-engine_request_count(struct engine *e, int result, enum action a)
-{
-	if (result < 0 || result >= SPF_RES_COUNT || (int)a < 0 ||
-	    (int)a >= ACT_COUNT)
-		return;
-	pthread_mutex_lock(&e->mu);
-	e->requests[result][a]++;
-	pthread_mutex_unlock(&e->mu);
-}
-
-int
-engine_spf_action(struct engine *e, int result, enum action *a)
-{
-	int set = 0;
-
-	if (result < 0 || result >= SPF_RES_COUNT)
-		return 0;
-	pthread_mutex_lock(&e->mu);
-	if (e->pol->spf[result].set) {
-		*a = e->pol->spf[result].action;
-		set = 1;
-	}
-	pthread_mutex_unlock(&e->mu);
-	return set;
 }

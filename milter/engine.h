@@ -133,14 +133,21 @@ void engine_note(struct engine *e, int mailman, double latency_s);
 void engine_write_status(struct engine *e, FILE *f, uint64_t now_ms);
 void engine_write_metrics(struct engine *e, FILE *f, uint64_t now_ms);
 
+/* Requests by mail remembered for their confirmations: the newest ones. */
+#define ENGINE_REQUESTS_MAX 8192
+
 /*
- * engine_request_note - a subscription requested by mail from <requester>
- * (an address; case-insensitive) arrived from SMTP client <client> with
- * SPF result <spf> at <now_s>. Kept in a ring of the newest
- * ENGINE_PENDING_MAX.
+ * engine_request - a subscription requested by mail from <requester> (an
+ * address; case-insensitive), whose SMTP client <client> (NULL: unknown)
+ * got SPF <spf> at <now_s>. Returns the policy's action for that result
+ * (ACT_ACCEPT, and <*have_rule> 0, when the policy has no rule for it) and
+ * counts it for status and metrics. Unless that action refuses the request
+ * (defer, reject, discard), the client is remembered for
+ * engine_request_find(), in a ring of the newest ENGINE_REQUESTS_MAX.
  */
-void engine_request_note(struct engine *e, const char *requester,
-    const struct addr *client, int spf, int64_t now_s);
+enum action engine_request(struct engine *e, const char *requester,
+    const struct addr *client, enum spf_result spf, int64_t now_s,
+    int *have_rule);
 
 /*
  * engine_request_find - the newest request by mail from <requester> no
@@ -148,16 +155,6 @@ void engine_request_note(struct engine *e, const char *requester,
  */
 int engine_request_find(struct engine *e, const char *requester, int64_t now_s,
     int64_t max_age_s, struct addr *client, int *spf);
-
-/*
- * engine_request_count - one subscription requested by mail had SPF
- * <result> (0..SPF_RES_COUNT-1) and was answered with <a>; for status and
- * metrics.
- */
-void engine_request_count(struct engine *e, int result, enum action a);
-
-/* engine_spf_action - the policy's action for SPF <result>; 0 if none. */
-int engine_spf_action(struct engine *e, int result, enum action *a);
 
 /* engine_expire - drop idle counters (budgeted); for the GC timer. */
 void engine_expire(struct engine *e, uint64_t now_ms, size_t budget);

@@ -190,7 +190,7 @@ static sfsistat
 request_eoh(SMFICTX *ctx, struct session *s)
 {
 	enum spf_result res = SPF_RES_NONE;
-	enum action a = ACT_ACCEPT;
+	enum action a;
 	char why[512], client[ADDR_TEXT_MAX], sr[300], sw[600], sl[300];
 	char sm[600];
 	const char *requester =
@@ -204,12 +204,13 @@ request_eoh(SMFICTX *ctx, struct session *s)
 	    strncasecmp(s->subject, "join", 4) != 0)
 		return SMFIS_ACCEPT;
 	why[0] = '\0';
-	if (setup.spf != NULL && s->have_client) {
-		clock_gettime(CLOCK_REALTIME, &now);
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (setup.spf != NULL && s->have_client)
 		res = spf_check(setup.spf, &s->client, s->helo, s->mail_from,
 		    (uint64_t)now.tv_sec, why, sizeof(why));
-	}
-	have_rule = engine_spf_action(setup.engine, res, &a);
+	a = engine_request(setup.engine, requester,
+	    s->have_client ? &s->client : NULL, res, (int64_t)now.tv_sec,
+	    &have_rule);
 	if (!s->have_client)
 		snprintf(client, sizeof(client), "unknown");
 	else
@@ -220,11 +221,9 @@ request_eoh(SMFICTX *ctx, struct session *s)
 	    log_safe(requester, sr, sizeof(sr)), client,
 	    log_safe(s->helo, sw, sizeof(sw)),
 	    log_safe(s->mail_from, sm, sizeof(sm)), spf_result_word(res),
-	    have_rule ? action_name(a) : "accept",
-	    have_rule ? "" : " (no spf rule)");
-	engine_request_count(
-	    setup.engine, (int)res, have_rule ? a : ACT_ACCEPT);
-	if (have_rule && a == ACT_REJECT) {
+	    action_name(a), have_rule ? "" : " (no spf rule)");
+	switch (a) {
+	case ACT_REJECT: {
 		char text[1100];
 
 		snprintf(text, sizeof(text), "subgate: SPF %s for %s: %s",
@@ -232,19 +231,15 @@ request_eoh(SMFICTX *ctx, struct session *s)
 		reply(ctx, "550", "5.7.23", text);
 		return SMFIS_REJECT;
 	}
-	if (have_rule && a == ACT_DEFER) {
+	case ACT_DEFER:
 		reply(ctx, "451", "4.7.24",
 		    "subgate: SPF could not be checked, try again later");
 		return SMFIS_TEMPFAIL;
-	}
-	if (have_rule && a == ACT_DISCARD)
+	case ACT_DISCARD:
 		return SMFIS_DISCARD;
-	if (s->have_client) {
-		clock_gettime(CLOCK_REALTIME, &now);
-		engine_request_note(setup.engine, requester, &s->client,
-		    (int)res, (int64_t)now.tv_sec);
+	default: /* accept; hold applies to its confirmation */
+		return SMFIS_ACCEPT;
 	}
-	return SMFIS_ACCEPT;
 }
 
 /* put - a bounded copy; longer text is cut (a ledger field, not a key) */
