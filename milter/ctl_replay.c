@@ -82,30 +82,6 @@ struct replay {
 };
 
 /* rec_list / rec_addr / rec_remote - the strings of a record */
-static const char *rec_remote(const struct conf_rec *c);
-
-/*
- * replay_origin - the origin of <c>'s request: its remote, or for a
- * request by mail the SMTP client --requests names. Counts ties when
- * <count>.
- */
-static void
-replay_origin(
-    struct replay *rp, const struct conf_rec *c, struct origin *o, int count)
-{
-	struct addr client;
-
-	origin_from_remote(&rp->conf->origin, rec_remote(c), c->remotelen, o);
-	if (rp->requests == NULL || o->kind != ORIGIN_MAIL || o->ipkey_len < 2)
-		return;
-	if (!reqlog_find(rp->requests, (const char *)o->ipkey + 1,
-	        o->ipkey_len - 1, c->t0, &client))
-		return;
-	origin_from_addr(&rp->conf->origin, &client, o);
-	if (count)
-		rp->req_tied++;
-}
-
 static const char *
 rec_list(const struct conf_rec *c)
 {
@@ -122,6 +98,28 @@ static const char *
 rec_remote(const struct conf_rec *c)
 {
 	return c->data + c->listlen + 1 + c->addrlen + 1;
+}
+
+/*
+ * replay_origin - the origin of <c>'s request: its remote, or for a
+ * request by mail the SMTP client --requests names. Counts ties when
+ * <count>.
+ */
+static void
+replay_origin(
+    struct replay *rp, const struct conf_rec *c, struct origin *o, int count)
+{
+	struct addr client;
+	const char *mail;
+	size_t n;
+
+	origin_from_remote(&rp->conf->origin, rec_remote(c), c->remotelen, o);
+	if (rp->requests == NULL || (mail = origin_mail_addr(o, &n)) == NULL ||
+	    !reqlog_find(rp->requests, mail, n, c->t0, &client))
+		return;
+	origin_from_addr(&rp->conf->origin, &client, o);
+	if (count)
+		rp->req_tied++;
 }
 
 /* heap_less - retry order */

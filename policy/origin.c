@@ -91,6 +91,15 @@ origin_from_mail(const char *addr, size_t len, struct origin *o)
 	o->subnetkey_len = 0;
 }
 
+const char *
+origin_mail_addr(const struct origin *o, size_t *len)
+{
+	if (o->kind != ORIGIN_MAIL || o->ipkey_len < 2)
+		return NULL;
+	*len = o->ipkey_len - 1;
+	return (const char *)o->ipkey + 1;
+}
+
 /* trim - strip spaces and tabs at both ends of <*s>/<*len> */
 static void
 trim(const char **s, size_t *len)

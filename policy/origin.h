@@ -80,6 +80,13 @@ void origin_from_addr(
  */
 void origin_from_mail(const char *addr, size_t len, struct origin *o);
 
+/*
+ * origin_mail_addr - for an ORIGIN_MAIL origin, the requesting address as
+ * keyed (lower-case, not NUL-terminated) and its length in <*len>; NULL for
+ * any other origin.
+ */
+const char *origin_mail_addr(const struct origin *o, size_t *len);
+
 /* origin_unknown - the origin with the key "unknown". */
 void origin_unknown(struct origin *o);
 

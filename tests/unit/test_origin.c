@@ -456,6 +456,20 @@ test_origin_from_mail(void **state)
 	assert_int_equal(o.ipkey[0], ORIGIN_TAG_MAIL);
 	assert_memory_equal(o.ipkey + 1, want, sizeof(want) - 1);
 	assert_int_equal(o.subnetkey_len, 0);
+	{
+		struct origin_conf oc_default;
+		size_t n = 0;
+		const char *m = origin_mail_addr(&o, &n);
+
+		assert_non_null(m);
+		assert_int_equal(n, sizeof(want) - 1);
+		assert_memory_equal(m, want, n);
+		origin_conf_init(&oc_default);
+		origin_from_remote(&oc_default, "192.0.2.1", 9, &o);
+		assert_null(origin_mail_addr(&o, &n));
+		origin_unknown(&o);
+		assert_null(origin_mail_addr(&o, &n));
+	}
 
 	/* 300 bytes: the first 255 are kept, lower-cased. */
 	for (i = 0; i < sizeof(in); i++)
