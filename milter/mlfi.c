@@ -112,48 +112,57 @@ internal_error(SMFICTX *ctx, const char *what)
 static void header_addr(const char *v, char *out, size_t size);
 
 /*
+ * list_domain - is <dom> one of list_domains (any domain when that is
+ * empty)?
+ */
+static int
+list_domain(const char *dom)
+{
+	const char *p = setup.conf->list_domains;
+	size_t dl = strlen(dom), n;
+
+	if (*p == '\0')
+		return 1;
+	for (p += strspn(p, ", \t"); *p != '\0'; p += strspn(p, ", \t")) {
+		n = strcspn(p, ", \t");
+		if (n == dl && strncasecmp(p, dom, n) == 0)
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+/*
  * command_address - is <rcpt> LIST-join@, LIST-subscribe@ or LIST-request@
- * one of list_domains (any domain when that is empty)? The list name goes
- * to <list>.
+ * on a list domain? The list name goes to <list>. Called on the RCPT of
+ * every ordinary mail: the local part is looked at first.
  */
 static enum req_mode
 command_address(const char *rcpt, char *list, size_t size)
 {
 	static const struct {
 		const char *suffix;
+		size_t len;
 		enum req_mode mode;
-	} cmds[] = {{"-join", REQ_JOIN}, {"-subscribe", REQ_JOIN},
-	    {"-request", REQ_REQUEST}};
+	} cmds[] = {{"-join", 5, REQ_JOIN}, {"-subscribe", 10, REQ_JOIN},
+	    {"-request", 8, REQ_REQUEST}};
 	char a[CONFIRM_ADDR_MAX];
-	const char *at, *doms = setup.conf->list_domains;
-	size_t ll, i, sl;
+	const char *at;
+	size_t ll, i;
 
 	header_addr(rcpt, a, sizeof(a));
 	if ((at = strrchr(a, '@')) == NULL)
 		return REQ_NONE;
-	if (doms[0] != '\0') {
-		const char *p = doms;
-		size_t dl = strlen(at + 1);
-		int ok = 0;
-
-		while (*p != '\0' && !ok) {
-			size_t n = strcspn(p, ", \t");
-
-			ok = n == dl && strncasecmp(p, at + 1, n) == 0;
-			p += n;
-			p += strspn(p, ", \t");
-		}
-		if (!ok)
-			return REQ_NONE;
-	}
 	ll = (size_t)(at - a);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		sl = strlen(cmds[i].suffix);
-		if (ll > sl &&
-		    strncasecmp(a + ll - sl, cmds[i].suffix, sl) == 0) {
-			snprintf(list, size, "%.*s", (int)(ll - sl), a);
-			return cmds[i].mode;
-		}
+		if (ll <= cmds[i].len ||
+		    memcmp(a + ll - cmds[i].len, cmds[i].suffix, cmds[i].len) !=
+		        0)
+			continue;
+		if (!list_domain(at + 1))
+			return REQ_NONE;
+		snprintf(list, size, "%.*s", (int)(ll - cmds[i].len), a);
+		return cmds[i].mode;
 	}
 	return REQ_NONE;
 }
@@ -492,15 +501,13 @@ static const char *
 find_origin(struct confirm *c, struct origin *o, int *spf)
 {
 	const char *source = find_origin_raw(c, o);
+	const char *mail;
 	char who[CONFIRM_ADDR_MAX];
+	size_t n;
 
 	*spf = -1;
-	if (o->kind == ORIGIN_MAIL && o->ipkey_len > 1) {
-		size_t n = o->ipkey_len - 1 < sizeof(who) - 1 ? o->ipkey_len - 1
-		                                              : sizeof(who) - 1;
-
-		memcpy(who, o->ipkey + 1, n);
-		who[n] = '\0';
+	if ((mail = origin_mail_addr(o, &n)) != NULL) {
+		snprintf(who, sizeof(who), "%.*s", (int)n, mail);
 		if (smtp_origin(who, o, spf))
 			return "smtp";
 	} else if (c->mailman == 3 && o->ipkey_len == 0 &&
