@@ -236,33 +236,34 @@ fail:
 	return NULL;
 }
 
+/* in_year - UTC seconds of year-less entry <e> in year <year> (- 1900) */
+static int64_t
+in_year(const struct reqlog_entry *e, int year)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = year;
+	tm.tm_mon = e->mon;
+	tm.tm_mday = e->mday;
+	tm.tm_sec = (int)e->t;
+	return (int64_t)timegm(&tm);
+}
+
 /* entry_time - the UTC time of <e>, a year-less one placed in <t>'s year,
- * or the year before when that would put it far after <t> */
+ * or the year before when that would put it more than a day after <t> */
 static int64_t
 entry_time(const struct reqlog_entry *e, int64_t t)
 {
-	struct tm tm, now;
+	struct tm now;
 	time_t tt = (time_t)t;
 	int64_t v;
 
 	if (!e->yearless)
 		return e->t;
 	gmtime_r(&tt, &now);
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = now.tm_year;
-	tm.tm_mon = e->mon;
-	tm.tm_mday = e->mday;
-	tm.tm_sec = (int)e->t;
-	v = (int64_t)timegm(&tm);
-	if (v > t + 86400) {
-		tm.tm_year--;
-		tm.tm_mon = e->mon;
-		tm.tm_mday = e->mday;
-		tm.tm_hour = tm.tm_min = 0;
-		tm.tm_sec = (int)e->t;
-		v = (int64_t)timegm(&tm);
-	}
-	return v;
+	v = in_year(e, now.tm_year);
+	return v > t + 86400 ? in_year(e, now.tm_year - 1) : v;
 }
 
 int

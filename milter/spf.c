@@ -34,7 +34,7 @@
 
 /* The check running on this thread, as the guard layer sees it. */
 struct spf_call {
-	struct timespec deadline;
+	uint64_t deadline_ms; /* CLOCK_MONOTONIC */
 	int voids;
 	int records; /* TXT lookups: the sender's record, include, redirect,
 	                exp */
@@ -78,15 +78,14 @@ spf_quiet(const char *file, int line, const char *msg)
 	(void)msg;
 }
 
-static int
-spf_past(const struct timespec *deadline)
+/* mono_ms - CLOCK_MONOTONIC in milliseconds */
+static uint64_t
+mono_ms(void)
 {
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec > deadline->tv_sec ||
-	    (now.tv_sec == deadline->tv_sec &&
-	        now.tv_nsec >= deadline->tv_nsec);
+	return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
 }
 
 /* spf_guard_lookup - bound the check's time and count its void lookups */
@@ -101,7 +100,7 @@ spf_guard_lookup(
 	    (c->voids > SPF_VOID_MAX ||
 	        (type == ns_t_txt && c->records >= SPF_RECORDS_MAX)))
 		return SPF_dns_rr_new_init(d, domain, type, 0, HOST_NOT_FOUND);
-	if (c != NULL && spf_past(&c->deadline)) {
+	if (c != NULL && mono_ms() >= c->deadline_ms) {
 		c->timed_out = 1;
 		return SPF_dns_rr_new_init(d, domain, type, 0, TRY_AGAIN);
 	}
@@ -342,13 +341,7 @@ spf_query(struct spf *s, const struct addr *client, const char *helo,
 		spf_printable(SPF_strerror(e), why, whylen);
 		return SPF_RES_PERMERROR;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &call.deadline);
-	call.deadline.tv_sec += s->budget_ms / 1000;
-	call.deadline.tv_nsec += (long)(s->budget_ms % 1000) * 1000000L;
-	if (call.deadline.tv_nsec >= 1000000000L) {
-		call.deadline.tv_sec++;
-		call.deadline.tv_nsec -= 1000000000L;
-	}
+	call.deadline_ms = mono_ms() + s->budget_ms;
 	call.voids = 0;
 	call.records = 0;
 	call.timed_out = 0;

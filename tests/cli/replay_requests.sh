@@ -15,6 +15,7 @@ Dec 03 18:11:50 2026 (100) mylist: pending v3@example.net  v3@example.net
 Dec 03 18:12:00 2026 (100) mylist: pending v4@example.com  v4@example.com
 Dec 07 18:12:10 2026 (100) mylist: pending v5@example.com  v5@example.com
 Dec 03 18:12:20 2026 (100) mylist: pending v6@example.com  v6@example.com
+Jan 01 00:00:30 2027 (100) mylist: pending v7@example.com  v7@example.com
 LOG
 cat >"$WORK/mail.log" <<'LOG'
 Dec  3 18:11:32 mx subgate[9]: request list="mylist" requester="V1@Example.COM" client=198.51.100.7 helo="x" spf=pass action=accept (no spf rule)
@@ -25,6 +26,7 @@ Dec  3 18:12:05 mx subgate[9]: request list="mylist" requester="v5@example.com" 
 Dec  3 18:12:06 mx subgate[9]: request list="mylist" requester="broken client=nowhere
 Dec  3 18:12:07 mx subgate[9]: decision qid=- mailman=2 list="mylist"
 Dec  3 18:12:08 mx postfix/smtpd[7]: connect from unknown[192.0.2.1]
+Dec 31 23:59:50 mx subgate[9]: request list="mylist" requester="v7@example.com" client=203.0.113.9 helo="x" spf=pass action=accept (no spf rule)
 LOG
 echo "limit ip 1/1h hold" >"$WORK/p"
 
@@ -33,18 +35,19 @@ run_ctl "$WORK/out" "$WORK/err" replay --policy "$WORK/p" --json \
     --decisions "$WORK/d0" "$WORK/subscribe"
 expect_eq "replay without requests: exit" "$rc" 0
 expect_match "without requests: all delivered" "$(cat "$WORK/out")" \
-    '"outcomes":\{"delivered":6,"held":0,'
+    '"outcomes":\{"delivered":7,"held":0,'
 
 # With them: v1 (syslog time), v2 (UTC), v3 (-05:00) share a client, so
 # the second and third are held; v4 has its own client (IPv6); v5's request
-# is 4 days older than its pending line; v6 has none.
+# is 4 days older than its pending line; v6 has none; v7's syslog time (no
+# year) is New Year's Eve of the year before its pending line.
 run_ctl "$WORK/out" "$WORK/err" replay --policy "$WORK/p" --json \
     --decisions "$WORK/d1" --requests "$WORK/mail.log" "$WORK/subscribe"
 expect_eq "replay with requests: exit" "$rc" 0
 expect_match "with requests: two held" "$(cat "$WORK/out")" \
-    '"outcomes":\{"delivered":4,"held":2,'
+    '"outcomes":\{"delivered":5,"held":2,'
 expect_match "with requests: counts" "$(cat "$WORK/out")" \
-    '"requests_by_mail":\{"loaded":5,"skipped":1,"tied":4\}'
+    '"requests_by_mail":\{"loaded":6,"skipped":1,"tied":5\}'
 expect_eq "v1 keyed by its client" \
     "$(grep -c '"addr":"v1@example.com","ip":"198.51.100.7","outcome":"delivered"' "$WORK/d1")" 1
 expect_eq "v2 held on the same client" \
@@ -57,12 +60,14 @@ expect_eq "v5: request too old, keyed by address" \
     "$(grep -c '"addr":"v5@example.com","ip":"v5@example.com"' "$WORK/d1")" 1
 expect_eq "v6: no request, keyed by address" \
     "$(grep -c '"addr":"v6@example.com","ip":"v6@example.com"' "$WORK/d1")" 1
+expect_eq "v7: a syslog time of the year before" \
+    "$(grep -c '"addr":"v7@example.com","ip":"203.0.113.9"' "$WORK/d1")" 1
 
 # Text summary says it too; a missing mail log is a clear error.
 run_ctl "$WORK/out" "$WORK/err" replay --policy "$WORK/p" \
     --requests "$WORK/mail.log" "$WORK/subscribe"
 expect_match "text summary" "$(cat "$WORK/out")" \
-    'requests by mail tied to their SMTP client: 4, of 5 request lines read, 1 unusable'
+    'requests by mail tied to their SMTP client: 5, of 6 request lines read, 1 unusable'
 run_ctl "$WORK/out" "$WORK/err" replay --policy "$WORK/p" \
     --requests "$WORK/nonexistent" "$WORK/subscribe"
 expect_eq "missing mail log: exit 2" "$rc" 2
