@@ -56,7 +56,6 @@ enum spf_result {
 	SPF_RES_PERMERROR
 };
 #define SPF_RES_COUNT 7
-#define SPF_RESULT_DEFINED 1
 
 #define POLICY_MAX_COUNT 100000u /* N in N/W */
 #define POLICY_MAX_WINDOW_S (366u * 86400u)
