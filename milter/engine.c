@@ -708,7 +708,8 @@ engine_request(struct engine *e, const char *requester,
 
 	pthread_mutex_lock(&e->mu);
 	*have_rule = spf_rule(e->pol, (int)spf, &a);
-	e->requests[spf][a]++;
+	if ((unsigned)spf < SPF_RES_COUNT && (unsigned)a < ACT_COUNT)
+		e->requests[spf][a]++;
 	if (client != NULL && a != ACT_DEFER && a != ACT_REJECT &&
 	    a != ACT_DISCARD) {
 		r = &e->req[e->req_next++ % ENGINE_REQUESTS_MAX];
