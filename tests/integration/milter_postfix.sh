@@ -181,4 +181,30 @@ for f in 50-bad-huge-header 52-bad-unknown-charset 53-bad-no-to 54-bad-rcpt-no-d
 done
 h_check "the control byte is escaped in the log" not grep -q $'\x01' "$H_DIR/subgate.log"
 h_check "subgate is still running" kill -0 "$SUBGATE_PID"
+
+# 11. Over a TCP socket (every step answered, DATA sent): a second subgate
+#     behind a second Postfix instance; the same outcomes.
+sed -e "s|^socket = .*|socket = inet:$H_MILTER_PORT@127.0.0.1|" \
+    -e "s|^state_dir = .*|state_dir = $H_DIR/state-tcp|" \
+    -e "s|^pid_file = .*|pid_file = $H_DIR/subgate-tcp.pid|" \
+    -e "s|^control_socket = .*|control_socket = $H_DIR/control-tcp.sock|" \
+    -e "s|^subscribe_log = .*|subscribe_log =|" \
+    "$H_DIR/subgate.conf" >"$H_DIR/subgate-tcp.conf"
+h_spawn subgate-tcp "$SUBGATE" -f -c "$H_DIR/subgate-tcp.conf"
+h_wait_for 10 h__listening "$H_MILTER_PORT"
+h_postfix_start "inet:127.0.0.1:$H_MILTER_PORT"
+msg plain rcpt=tom@example.com
+r=$(h_send "$MSG" --from "$FROM" --to tom@example.com)
+h_check "TCP: plain mail accepted ($r)" grep -q '^250' <<<"$r"
+h_wait_for 10 at_sink tom@example.com
+h_check "TCP: plain mail has no X-Subgate header" not at_sink tom@example.com '^X-Subgate:'
+msg mm21-join rcpt=tina@example.com requester=192.0.2.30
+r=$(h_send "$MSG" --from "$FROM" --to tina@example.com)
+h_check "TCP: confirmation accepted ($r)" grep -q '^250' <<<"$r"
+h_wait_for 10 at_sink tina@example.com
+h_check "TCP: it carries X-Subgate: accept" \
+    at_sink tina@example.com '^X-Subgate: accept; .*origin=192\.0\.2\.30; list=mylist'
+msg mm21-join rcpt=r2@example.net list=rejectme requester=198.51.100.5
+r=$(h_send "$MSG" --from "$FROM" --to r2@example.net)
+h_check "TCP: reject gives 550 5.7.1 ($r)" grep -q '^550 5\.7\.1 subgate: ' <<<"$r"
 h_finish

@@ -1,8 +1,12 @@
 -- protocol.lua -- subgate at the milter-protocol level, without an MTA.
--- Run by run.sh: miltertest -D SOCK=unix:/path -s protocol.lua
--- Each case speaks the MTA side to a running subgate and checks the reply
--- and the end-of-message actions. Prints "N passed, M failed".
+-- Run by run.sh: miltertest -D SOCK=unix:/path -s protocol.lua, and again
+-- with SOCK=inet:PORT@127.0.0.1. Each case speaks the MTA side to a running
+-- subgate and checks the reply and the end-of-message actions. Prints
+-- "N passed, M failed".
 local passed, failed = 0, 0
+-- Over a unix socket subgate negotiates DATA away and asks for no answer at
+-- connect, HELO, MAIL and headers; over TCP every step is answered.
+local UNIX = string.sub(SOCK, 1, 5) ~= "inet:"
 
 local function check(what, ok)
 	if ok then
@@ -21,6 +25,13 @@ local function open()
 	-- HELO before any macro: a HELO clears the later stages' macros.
 	assert(mt.helo(c, "mx.example.net") == nil)
 	return c
+end
+
+-- data: the DATA step, as the MTA sends it (not at all over a unix socket)
+local function data(c)
+	if not UNIX then
+		assert(mt.data(c) == nil)
+	end
 end
 
 -- A Mailman 2.1 confirmation's headers, as Mailman 2.1.39 writes them.
@@ -49,7 +60,7 @@ local function confirmation(list, rcpt, cookie, requester)
 	mt.macro(c, SMFIC_MAIL, "i", "4AB12C0FFEE")
 	assert(mt.mailfrom(c, "<" .. list .. "-bounces@lists.example.org>") == nil)
 	assert(mt.rcptto(c, "<" .. rcpt .. ">") == nil)
-	assert(mt.data(c) == nil)
+	data(c)
 	mm21_headers(c, list, rcpt, cookie)
 	assert(mt.eoh(c) == nil)
 	assert(mt.bodystring(c, "Mailing list subscription confirmation notice for mailing list X\r\n\r\n" ..
@@ -68,6 +79,19 @@ local ok, err = pcall(function()
 	check("ordinary mail: accepted at RCPT", mt.getreply(c) == SMFIR_ACCEPT)
 	mt.disconnect(c)
 
+	-- 1b. What was negotiated: DATA off over a unix socket, on over TCP.
+	c = open()
+	assert(mt.mailfrom(c, "<mylist-bounces@lists.example.org>") == nil)
+	assert(mt.rcptto(c, "<dora@example.com>") == nil)
+	local dok, derr = pcall(mt.data, c)
+	if UNIX then
+		check("unix socket: DATA negotiated away",
+			not dok and string.find(tostring(derr), "SMFIP_NODATA", 1, true) ~= nil)
+	else
+		check("TCP socket: DATA answered", dok and mt.getreply(c) == SMFIR_CONTINUE)
+	end
+	mt.disconnect(c)
+
 	-- 2. A list post (two recipients) is let go at the second RCPT.
 	c = open()
 	assert(mt.mailfrom(c, "<mylist-bounces@lists.example.org>") == nil)
@@ -81,7 +105,7 @@ local ok, err = pcall(function()
 	c = open()
 	assert(mt.mailfrom(c, "<mylist-bounces@lists.example.org>") == nil)
 	assert(mt.rcptto(c, "<ian@example.com>") == nil)
-	assert(mt.data(c) == nil)
+	data(c)
 	assert(mt.header(c, "Subject", "confirm 0123456789abcdef0123456789abcdef01234567") == nil)
 	assert(mt.header(c, "Auto-Submitted", "auto-generated") == nil)
 	assert(mt.header(c, "X-Mailman-Version", "2.1.39") == nil)
@@ -140,7 +164,7 @@ local ok, err = pcall(function()
 	assert(mt.mailfrom(c, "<bob@example.net>") == nil)
 	assert(mt.rcptto(c, "<mylist-request@lists.example.org>") == nil)
 	check("-request: RCPT continues", mt.getreply(c) == SMFIR_CONTINUE)
-	assert(mt.data(c) == nil)
+	data(c)
 	assert(mt.header(c, "From", "Bob <bob@example.net>") == nil)
 	assert(mt.header(c, "Subject", "help") == nil)
 	assert(mt.eoh(c) == nil)
@@ -150,7 +174,7 @@ local ok, err = pcall(function()
 	c = open()
 	assert(mt.mailfrom(c, "<bob@example.net>") == nil)
 	assert(mt.rcptto(c, "<MyList-Join@Lists.Example.Org>") == nil)
-	assert(mt.data(c) == nil)
+	data(c)
 	assert(mt.header(c, "From", "Bob <Bob@Example.NET>") == nil)
 	assert(mt.header(c, "Subject", "") == nil)
 	assert(mt.eoh(c) == nil)
