@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "ctl_requests.h"
+#include "fnv.h"
 
 struct reqlog_entry {
 	uint64_t hash; /* of the lower-cased requester */
@@ -29,13 +30,7 @@ struct reqlog {
 static uint64_t
 reqlog_hash(const char *s, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ (uint8_t)tolower((unsigned char)s[i])) *
-		    0x100000001b3ULL;
-	return h;
+	return fnv_lower(FNV_BASIS, s, len);
 }
 
 /* digits - <n> decimal digits at <p>; -1 if any is not a digit */

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "engine.h"
+#include "fnv.h"
 #include "jsonw.h"
 #include "tally.h"
 
@@ -218,16 +219,10 @@ engine_judge(struct engine *e, const struct engine_req *r, uint64_t now_ms,
 static uint64_t
 key_hash(const char *list, const char *addr)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	const char *s;
+	uint64_t h = fnv_lower(FNV_BASIS, list, strlen(list));
 
-	for (s = list; *s != '\0'; s++)
-		h = (h ^ (uint8_t)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s)) *
-		    0x100000001b3ULL;
-	h = (h ^ 0xff) * 0x100000001b3ULL;
-	for (s = addr; *s != '\0'; s++)
-		h = (h ^ (uint8_t)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s)) *
-		    0x100000001b3ULL;
+	h = (h ^ 0xff) * FNV_PRIME;
+	h = fnv_lower(h, addr, strlen(addr));
 	return h | 1; /* 0 marks an empty slot */
 }
 

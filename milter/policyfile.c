@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "defpolicy.h"
+#include "fnv.h"
 #include "policyfile.h"
 
 /* read_file - a whole small file, or NULL (errno set) */
@@ -52,7 +53,7 @@ policyfile_load(const char *path, char *source, size_t ssize, char *digest,
 	const char *text;
 	size_t len = 0, i;
 	char *buf = read_file(path, &len);
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = FNV_BASIS;
 	int rc;
 
 	snprintf(source, ssize, "%s", path);
@@ -74,8 +75,7 @@ policyfile_load(const char *path, char *source, size_t ssize, char *digest,
 		fprintf(errf, "%s: %zu error%s\n", source, errs.n,
 		    errs.n == 1 ? "" : "s");
 	}
-	for (i = 0; i < len; i++)
-		h = (h ^ (uint8_t)text[i]) * 0x100000001b3ULL;
+	h = fnv_bytes(h, text, len);
 	snprintf(digest, dsize, "fnv1a64:%016llx", (unsigned long long)h);
 	policy_errors_free(&errs);
 	free(buf);

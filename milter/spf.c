@@ -19,6 +19,7 @@
 #include <spf2/spf_dns_zone.h>
 
 #include "spf.h"
+#include "fnv.h"
 
 /* RFC 7208 4.6.4: more than two void lookups is a permerror. */
 #define SPF_VOID_MAX 2
@@ -304,12 +305,7 @@ spf_domain_ok(const char *d)
 static struct spf_entry *
 spf_slot(struct spf *s, const char *key)
 {
-	uint64_t h = 1469598103934665603ULL;
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)key; *p != '\0'; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	return &s->cache[h % s->ncache];
+	return &s->cache[fnv_bytes(FNV_BASIS, key, strlen(key)) % s->ncache];
 }
 
 /* spf_query - one libspf2 query under the guard */

@@ -90,6 +90,7 @@
 #include <event2/event.h>
 
 #include "tail.h"
+#include "fnv.h"
 
 #define BLOCK (64 * 1024)          /* bytes per read */
 #define POLL_MAX (4 * 1024 * 1024) /* bytes per file per poll */
@@ -97,8 +98,6 @@
 #define GRACE_MS 2000              /* keep a rotated file after growth */
 #define STATE_MAX 256              /* a position file is shorter */
 #define NAME_MAX_ENC 200           /* encoded path bytes in a file name */
-#define FNV_BASIS 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
 
 /* A saved or wanted position in a file. */
 struct tail_pos {
@@ -173,19 +172,6 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* fnv - continue FNV-1a 64 hash <h> over <len> bytes */
-static uint64_t
-fnv(uint64_t h, const void *p, size_t len)
-{
-	const unsigned char *s = p;
-
-	while (len-- > 0) {
-		h ^= *s++;
-		h *= FNV_PRIME;
-	}
-	return h;
-}
-
 /* read_at - pread up to <len> bytes at <off>; bytes read or -1 */
 static ssize_t
 read_at(int fd, void *buf, size_t len, uint64_t off)
@@ -217,7 +203,7 @@ head_hash(int fd, size_t len, uint64_t *h)
 			return 1;
 		got += (size_t)n;
 	}
-	*h = fnv(FNV_BASIS, head, len);
+	*h = fnv_bytes(FNV_BASIS, head, len);
 	return 0;
 }
 
@@ -593,7 +579,8 @@ state_name(const char *dir, const char *path)
 	enc[len] = '\0';
 	if (cut)
 		snprintf(enc + len, sizeof(enc) - len, "-%016llx",
-		    (unsigned long long)fnv(FNV_BASIS, path, strlen(path)));
+		    (unsigned long long)fnv_bytes(
+		        FNV_BASIS, path, strlen(path)));
 	need = strlen(dir) + strlen(enc) + sizeof("/tail..pos");
 	if ((s = malloc(need)) == NULL)
 		return NULL;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tally.h"
+#include "fnv.h"
 
 #define INLINE_KEY 32
 
@@ -40,12 +41,7 @@ struct tally {
 static uint64_t
 hash(const uint8_t *k, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ k[i]) * 0x100000001b3ULL;
-	return h;
+	return fnv_bytes(FNV_BASIS, k, len);
 }
 
 struct tally *
