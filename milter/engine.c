@@ -14,6 +14,7 @@
 
 #include "engine.h"
 #include "fnv.h"
+#include "seqindex.h"
 #include "jsonw.h"
 #include "tally.h"
 
@@ -50,9 +51,11 @@ struct engine {
 	struct decider *dec;
 	struct origin_conf origin;
 	struct pending *ring;
-	size_t ring_next;         /* total records ever put */
-	struct smtp_request *req; /* requests by mail, newest last */
+	size_t ring_next;            /* total records ever put */
+	struct seqindex *ring_index; /* by hash */
+	struct smtp_request *req;    /* requests by mail, newest last */
 	size_t req_next;
+	struct seqindex *req_index;
 };
 
 struct engine *
@@ -66,12 +69,16 @@ engine_new(struct policy *pol, const struct decide_conf *dc,
 		return NULL;
 	e->ring = calloc(ENGINE_PENDING_MAX, sizeof(*e->ring));
 	e->req = calloc(ENGINE_REQUESTS_MAX, sizeof(*e->req));
+	e->ring_index = seqindex_new(ENGINE_PENDING_MAX);
+	e->req_index = seqindex_new(ENGINE_REQUESTS_MAX);
 	e->dec = decide_new(dc);
 	e->by_rule = tally_new();
 	if (e->ring == NULL || e->dec == NULL || e->by_rule == NULL ||
-	    e->req == NULL) {
+	    e->req == NULL || e->ring_index == NULL || e->req_index == NULL) {
 		free(e->ring);
 		free(e->req);
+		seqindex_free(e->ring_index);
+		seqindex_free(e->req_index);
 		decide_free(e->dec);
 		tally_free(e->by_rule);
 		free(e);
@@ -99,6 +106,8 @@ engine_free(struct engine *e)
 	tally_free(e->by_rule);
 	free(e->ring);
 	free(e->req);
+	seqindex_free(e->ring_index);
+	seqindex_free(e->req_index);
 	free(e);
 }
 
@@ -235,8 +244,9 @@ engine_log_record(struct engine *e, const struct logev *ev)
 	if (ev->kind != LOGEV_PENDING)
 		return;
 	pthread_mutex_lock(&e->mu);
-	p = &e->ring[e->ring_next++ % ENGINE_PENDING_MAX];
+	p = &e->ring[e->ring_next % ENGINE_PENDING_MAX];
 	p->hash = key_hash(ev->list, ev->addr);
+	seqindex_put(e->ring_index, e->ring_next++, p->hash);
 	n = ev->remote.len < sizeof(p->remote) - 1 ? ev->remote.len
 	                                           : sizeof(p->remote) - 1;
 	memcpy(p->remote, ev->remote.p, n);
@@ -245,17 +255,16 @@ engine_log_record(struct engine *e, const struct logev *ev)
 	pthread_mutex_unlock(&e->mu);
 }
 
-/* find_locked - scan the ring newest first; 1 and <remote> when found */
+/* find_locked - the newest record with hash <h>; 1 and <remote> if found */
 static int
 find_locked(struct engine *e, uint64_t h, char *remote, size_t size)
 {
-	size_t i,
-	    n = e->ring_next < ENGINE_PENDING_MAX ? e->ring_next
-	                                          : ENGINE_PENDING_MAX;
+	int64_t s;
 
-	for (i = 1; i <= n; i++) {
+	for (s = seqindex_first(e->ring_index, h, e->ring_next); s >= 0;
+	     s = seqindex_next(e->ring_index, s, e->ring_next)) {
 		const struct pending *p =
-		    &e->ring[(e->ring_next - i) % ENGINE_PENDING_MAX];
+		    &e->ring[(uint64_t)s % ENGINE_PENDING_MAX];
 
 		if (p->hash == h) {
 			size_t l = strnlen(p->remote, sizeof(p->remote));
@@ -707,8 +716,9 @@ engine_request(struct engine *e, const char *requester,
 		e->requests[spf][a]++;
 	if (client != NULL && a != ACT_DEFER && a != ACT_REJECT &&
 	    a != ACT_DISCARD) {
-		r = &e->req[e->req_next++ % ENGINE_REQUESTS_MAX];
+		r = &e->req[e->req_next % ENGINE_REQUESTS_MAX];
 		r->hash = key_hash("", requester);
+		seqindex_put(e->req_index, e->req_next++, r->hash);
 		r->client = *client;
 		r->spf = (int)spf;
 		r->time = now_s;
@@ -722,15 +732,14 @@ engine_request_find(struct engine *e, const char *requester, int64_t now_s,
     int64_t max_age_s, struct addr *client, int *spf)
 {
 	uint64_t h = key_hash("", requester);
-	size_t i, n;
+	int64_t s;
 	int found = 0;
 
 	pthread_mutex_lock(&e->mu);
-	n = e->req_next < ENGINE_REQUESTS_MAX ? e->req_next
-	                                      : ENGINE_REQUESTS_MAX;
-	for (i = 1; i <= n; i++) {
+	for (s = seqindex_first(e->req_index, h, e->req_next); s >= 0;
+	     s = seqindex_next(e->req_index, s, e->req_next)) {
 		const struct smtp_request *r =
-		    &e->req[(e->req_next - i) % ENGINE_REQUESTS_MAX];
+		    &e->req[(uint64_t)s % ENGINE_REQUESTS_MAX];
 
 		if (r->hash == h && r->time + max_age_s >= now_s) {
 			*client = r->client;

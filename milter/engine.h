@@ -12,7 +12,9 @@
  *	The log index remembers the last ENGINE_PENDING_MAX "pending" records
  *	(list, address, remote, time) so that a confirmation whose body does
  *	not name its requester finds it; a milter thread may wait a bounded
- *	time for a record that has not been read yet.
+ *	time for a record that has not been read yet. That ring and the one of
+ *	requests by mail are searched through a hash index (seqindex.h), not
+ *	scanned.
  */
 #ifndef SUBGATE_ENGINE_H
 #define SUBGATE_ENGINE_H
