@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "ctl_pipe.h"
 #include "ctl_requests.h"
 #include "decide.h"
 #include "jsonw.h"
@@ -372,23 +373,27 @@ run_retries(struct replay *rp, int64_t now)
 	}
 }
 
-/* replay_record - one log record */
+/*
+ * replay_make - the record of a "pending" line (NULL for any other), on
+ * the reader thread: touches nothing of the replay's state
+ */
 static int
-replay_record(const struct logev *ev, uint64_t lineno, void *arg)
+replay_make(const struct logev *ev, uint64_t lineno, void *arg, void **obj)
 {
-	struct replay *rp = arg;
-	size_t ll = strlen(ev->list), al = strlen(ev->addr);
-	size_t rl = ev->remote.len > 1024 ? 1024 : ev->remote.len;
-	const char *at = strrchr(ev->addr, '@');
+	size_t ll, al, rl;
+	const char *at;
 	struct conf_rec *c;
 
+	(void)arg;
+	*obj = NULL;
 	if (ev->kind != LOGEV_PENDING)
 		return 0;
-	run_retries(rp, ev->time);
-	if ((c = malloc(sizeof(*c) + ll + al + rl + 3)) == NULL) {
-		rp->oom = 1;
-		return 1;
-	}
+	ll = strlen(ev->list);
+	al = strlen(ev->addr);
+	rl = ev->remote.len > 1024 ? 1024 : ev->remote.len;
+	at = strrchr(ev->addr, '@');
+	if ((c = malloc(sizeof(*c) + ll + al + rl + 3)) == NULL)
+		return -1;
 	memset(c, 0, sizeof(*c));
 	c->line = lineno;
 	c->t0 = ev->time;
@@ -400,13 +405,25 @@ replay_record(const struct logev *ev, uint64_t lineno, void *arg)
 	memcpy(c->data + ll + 1, ev->addr, al + 1);
 	memcpy(c->data + ll + 1 + al + 1, ev->remote.p, rl);
 	c->data[ll + 1 + al + 1 + rl] = '\0';
+	*obj = c;
+	return 0;
+}
+
+/* replay_take - decide one record, after the retries due by its time */
+static int
+replay_take(void *obj, void *arg)
+{
+	struct replay *rp = arg;
+	struct conf_rec *c = obj;
+
+	run_retries(rp, c->t0);
 	if (queue_push(rp, c) != 0) {
 		free(c);
 		rp->oom = 1;
 		return 1;
 	}
 	rp->confirmations++;
-	judge(rp, c, ev->time);
+	judge(rp, c, c->t0);
 	flush_queue(rp);
 	return rp->oom;
 }
@@ -501,7 +518,7 @@ ctl_replay(int argc, char **argv, const struct conf *conf)
 	struct decide_conf dc;
 	struct ctl_input_stats st;
 	struct replay rp;
-	int ch, json = 0, status = 0;
+	int ch, json = 0, status = 0, make_failed = 0;
 
 	memset(&rp, 0, sizeof(rp));
 	rp.conf = conf;
@@ -559,8 +576,11 @@ ctl_replay(int argc, char **argv, const struct conf *conf)
 		status = CTL_EXIT_USAGE;
 		goto out;
 	}
-	status = ctl_read_logs(
-	    argv + optind, argc - optind, replay_record, &rp, &st);
+	/* Reading and parsing on a second thread, deciding on this one. */
+	status = ctl_read_logs_piped(argv + optind, argc - optind, replay_make,
+	    NULL, replay_take, &rp, free, &st, &make_failed);
+	if (make_failed)
+		rp.oom = 1;
 	if (status == 0) {
 		run_retries(&rp, INT64_MAX);
 		flush_queue(&rp);

@@ -1,0 +1,44 @@
+/*
+ * ctl_pipe.h -- subgatectl: read logs on a second thread
+ *
+ * DESCRIPTION
+ *	ctl_read_logs() on a reader thread, the caller's work on its own: the
+ *	reader parses records and turns each into an object (<make>), hands
+ *	them over in batches, in log order, and the calling thread consumes
+ *	them (<take>). On two cores parsing then overlaps with what the caller
+ *	does with the records (replay's decisions). Order, counts and
+ *	messages are those of ctl_read_logs(); only the threads differ.
+ */
+#ifndef SUBGATE_CTL_PIPE_H
+#define SUBGATE_CTL_PIPE_H
+
+#include "ctl.h"
+
+/*
+ * ctl_pipe_make_fn - on the reader thread: the object for one record in
+ * <*obj> (NULL to skip the record); 0, or -1 when it cannot be made (out of
+ * memory: reading stops). Must not touch what <take> works on.
+ */
+typedef int (*ctl_pipe_make_fn)(
+    const struct logev *ev, uint64_t lineno, void *arg, void **obj);
+
+/* ctl_pipe_take_fn - on the calling thread: consume one object (it owns it
+ * now); non-zero stops the reading. */
+typedef int (*ctl_pipe_take_fn)(void *obj, void *arg);
+
+/* ctl_pipe_drop_fn - release an object made but never taken. */
+typedef void (*ctl_pipe_drop_fn)(void *obj);
+
+/*
+ * ctl_read_logs_piped - ctl_read_logs(<paths>, <npaths>) with the records'
+ * objects made on a reader thread by <make>(..., <make_arg>) and consumed
+ * here, in log order, by <take>(obj, <take_arg>). Returns what
+ * ctl_read_logs() returns, CTL_EXIT_USAGE when the thread cannot start;
+ * <*make_failed> tells whether <make> failed (the records after it were not
+ * read). <st> is complete on return.
+ */
+int ctl_read_logs_piped(char **paths, int npaths, ctl_pipe_make_fn make,
+    void *make_arg, ctl_pipe_take_fn take, void *take_arg,
+    ctl_pipe_drop_fn drop, struct ctl_input_stats *st, int *make_failed);
+
+#endif
