@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ctab.h"
+#include "siphash.h"
 
 #define MIN_BUCKETS 64
 
@@ -31,22 +32,16 @@ struct ctab {
 	size_t entry_bytes; /* sum of modelled block sizes */
 };
 
-/* hash - seeded 64-bit hash of (scope, key) */
+/*
+ * hash - keyed hash of (scope, key): SipHash-2-4 under a key made of the
+ * table's seed and the scope, so that keys an attacker picks (domains,
+ * addresses) cannot be made to share a chain
+ */
 static uint64_t
 hash(uint64_t seed, unsigned scope, const uint8_t *k, size_t len)
 {
-	uint64_t h = seed ^ (0x9e3779b97f4a7c15ULL * (scope + 1)) ^ len;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= k[i];
-		h *= 0x100000001b3ULL;
-		h ^= h >> 29;
-	}
-	h ^= h >> 32;
-	h *= 0xd6e8feb86659fd93ULL;
-	h ^= h >> 32;
-	return h;
+	return siphash24(
+	    seed, (seed * 0x9e3779b97f4a7c15ULL) ^ (uint64_t)scope, k, len);
 }
 
 /* ts_offset - where the times start in an entry with a <keylen> key */
@@ -120,38 +115,55 @@ ctab_free(struct ctab *t)
 	free(t);
 }
 
-/* slot - the chain head pointer for (scope, key) */
-static struct ctab_entry **
-slot(const struct ctab *t, unsigned scope, const void *key, size_t len)
+uint64_t
+ctab_hash(const struct ctab *t, unsigned scope, const void *key, size_t len)
 {
-	return &t->buckets[hash(t->seed, scope, key, len) & (t->nbuckets - 1)];
+	return hash(t->seed, scope, key, len);
+}
+
+/* slot - the chain head pointer for hash <h> (only its low 32 bits count,
+ * as in an entry) */
+static struct ctab_entry **
+slot(const struct ctab *t, uint64_t h)
+{
+	return &t->buckets[(uint32_t)h & (t->nbuckets - 1)];
 }
 
 /* find_link - the pointer that points at the entry for the key, or NULL */
 static struct ctab_entry **
-find_link(const struct ctab *t, unsigned scope, const void *key, size_t len)
+find_link(const struct ctab *t, uint64_t h, unsigned scope, const void *key,
+    size_t len)
 {
-	struct ctab_entry **pp = slot(t, scope, key, len);
+	struct ctab_entry **pp = slot(t, h);
 
 	for (; *pp != NULL; pp = &(*pp)->hnext) {
 		struct ctab_entry *e = *pp;
 
-		if (e->scope == scope && e->keylen == len &&
-		    memcmp(e->data, key, len) == 0)
+		if (e->hash == (uint32_t)h && e->scope == scope &&
+		    e->keylen == len && memcmp(e->data, key, len) == 0)
 			return pp;
 	}
 	return NULL;
 }
 
 struct ctab_entry *
-ctab_find(const struct ctab *t, unsigned scope, const void *key, size_t len)
+ctab_find_h(const struct ctab *t, uint64_t h, unsigned scope, const void *key,
+    size_t len)
 {
 	struct ctab_entry **pp;
 
 	if (scope >= CTAB_SCOPES || len > CTAB_KEY_MAX)
 		return NULL;
-	pp = find_link(t, scope, key, len);
+	pp = find_link(t, h, scope, key, len);
 	return pp != NULL ? *pp : NULL;
+}
+
+struct ctab_entry *
+ctab_find(const struct ctab *t, unsigned scope, const void *key, size_t len)
+{
+	if (scope >= CTAB_SCOPES || len > CTAB_KEY_MAX)
+		return NULL;
+	return ctab_find_h(t, hash(t->seed, scope, key, len), scope, key, len);
 }
 
 /* lru_unlink - take <e> out of the LRU list */
@@ -186,7 +198,8 @@ lru_push(struct ctab *t, struct ctab_entry *e)
 static void
 delete_entry(struct ctab *t, struct ctab_entry *e)
 {
-	struct ctab_entry **pp = find_link(t, e->scope, e->data, e->keylen);
+	struct ctab_entry **pp =
+	    find_link(t, e->hash, e->scope, e->data, e->keylen);
 
 	if (pp != NULL)
 		*pp = e->hnext;
@@ -210,8 +223,7 @@ grow_buckets(struct ctab *t)
 		struct ctab_entry *e = t->buckets[i], *next;
 
 		for (; e != NULL; e = next) {
-			size_t h = hash(t->seed, e->scope, e->data, e->keylen) &
-			    (nb - 1);
+			size_t h = e->hash & (nb - 1);
 
 			next = e->hnext;
 			e->hnext = nbk[h];
@@ -238,11 +250,21 @@ struct ctab_entry *
 ctab_get(
     struct ctab *t, unsigned scope, const void *key, size_t len, uint32_t now_s)
 {
+	if (scope >= CTAB_SCOPES || len > CTAB_KEY_MAX)
+		return NULL;
+	return ctab_get_h(
+	    t, hash(t->seed, scope, key, len), scope, key, len, now_s);
+}
+
+struct ctab_entry *
+ctab_get_h(struct ctab *t, uint64_t h, unsigned scope, const void *key,
+    size_t len, uint32_t now_s)
+{
 	struct ctab_entry **pp, *e;
 
 	if (scope >= CTAB_SCOPES || len > CTAB_KEY_MAX)
 		return NULL;
-	pp = find_link(t, scope, key, len);
+	pp = find_link(t, h, scope, key, len);
 	if (pp != NULL) {
 		ctab_touch(t, *pp, now_s);
 		return *pp;
@@ -254,11 +276,12 @@ ctab_get(
 		t->evicted[t->lru_tail->scope]++;
 		delete_entry(t, t->lru_tail);
 	}
+	e->hash = (uint32_t)h;
 	e->scope = (uint8_t)scope;
 	e->keylen = (uint8_t)len;
 	memcpy(e->data, key, len);
 	e->last_s = now_s;
-	pp = slot(t, scope, key, len);
+	pp = slot(t, h);
 	e->hnext = *pp;
 	*pp = e;
 	lru_push(t, e);
@@ -277,7 +300,7 @@ ctab_get(
 static void
 relink(struct ctab *t, uintptr_t old, struct ctab_entry *e)
 {
-	struct ctab_entry **pp = slot(t, e->scope, e->data, e->keylen);
+	struct ctab_entry **pp = slot(t, e->hash);
 
 	for (; *pp != NULL; pp = &(*pp)->hnext)
 		if ((uintptr_t)*pp == old) {

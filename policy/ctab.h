@@ -44,12 +44,13 @@ struct ctab_entry {
 	struct ctab_entry *lnext;
 	uint32_t last_s;    /* last time an event was added or touched */
 	uint32_t ban_until; /* 0: not banned */
+	uint32_t hash;      /* low bits of the key's hash */
+	uint32_t nts;       /* times stored */
+	uint32_t cap;       /* room for times */
 	uint16_t ban_rule;  /* owner's rule index for the ban */
 	uint8_t ban_action; /* owner's action code for the ban */
 	uint8_t scope;
 	uint8_t keylen;
-	uint32_t nts;   /* times stored */
-	uint32_t cap;   /* room for times */
 	uint8_t data[]; /* key bytes, then aligned uint32 times */
 };
 
@@ -70,6 +71,24 @@ struct ctab *ctab_new(size_t max_keys, uint64_t seed);
 
 /* ctab_free - release <t> and every entry; NULL is a no-op. */
 void ctab_free(struct ctab *t);
+
+/*
+ * ctab_hash - the hash of (<scope>, <key>/<len>) in <t>, for the _h
+ * variants below: a caller that looks one key up several times hashes it
+ * once.
+ */
+uint64_t ctab_hash(
+    const struct ctab *t, unsigned scope, const void *key, size_t len);
+
+/*
+ * ctab_find_h, ctab_get_h - ctab_find() and ctab_get() with the key's
+ * hash <h> from ctab_hash() (another value finds nothing, or files the
+ * entry where no lookup finds it).
+ */
+struct ctab_entry *ctab_find_h(const struct ctab *t, uint64_t h, unsigned scope,
+    const void *key, size_t len);
+struct ctab_entry *ctab_get_h(struct ctab *t, uint64_t h, unsigned scope,
+    const void *key, size_t len, uint32_t now_s);
 
 /*
  * ctab_find - the entry for (<scope>, <key>/<len>) or NULL. Does not touch

@@ -236,24 +236,26 @@ severer(enum action a, size_t ia, enum action b, size_t ib)
 	return a > b || (a == b && ia < ib);
 }
 
-/* entry - the entry of scope <s>, created when <*e> is NULL */
+/* entry - the entry of scope <s> (its key's hash <h>), created when <*e>
+ * is NULL */
 static struct ctab_entry *
-entry(struct decider *d, const struct decision *dn, enum scope s,
+entry(struct decider *d, const struct decision *dn, enum scope s, uint64_t h,
     struct ctab_entry **e, uint32_t now_s)
 {
 	if (*e == NULL)
-		*e = ctab_get(d->keys, s, dn->key[s], dn->keylen[s], now_s);
+		*e =
+		    ctab_get_h(d->keys, h, s, dn->key[s], dn->keylen[s], now_s);
 	return *e;
 }
 
 /* set_ban - ban the key of rule <ri>'s scope after it tripped */
 static int
 set_ban(struct decider *d, const struct policy *p, const struct decision *dn,
-    size_t ri, struct ctab_entry **e, uint32_t now_s)
+    size_t ri, uint64_t h, struct ctab_entry **e, uint32_t now_s)
 {
 	const struct policy_rule *rule = &p->rules[ri];
 	uint32_t until = now_s + rule->ban_s;
-	struct ctab_entry *b = entry(d, dn, rule->scope, e, now_s);
+	struct ctab_entry *b = entry(d, dn, rule->scope, h, e, now_s);
 
 	if (b == NULL)
 		return -1;
@@ -272,32 +274,35 @@ set_ban(struct decider *d, const struct policy *p, const struct decision *dn,
 /* record - one event on the key of scope <s> */
 static int
 record(struct decider *d, const struct decision *dn, enum scope s,
-    const struct need *nd, struct ctab_entry **e, uint32_t now_s)
+    const struct need *nd, uint64_t h, struct ctab_entry **e, uint32_t now_s)
 {
 	uint32_t drop = now_s > nd->window_s ? now_s - nd->window_s : 0;
 
 	if (!nd->has_rules)
 		return 0;
-	if (entry(d, dn, s, e, now_s) == NULL)
+	if (entry(d, dn, s, h, e, now_s) == NULL)
 		return -1;
 	return ctab_add_event(d->keys, e, now_s, nd->keep_n, drop);
 }
 
-/* lookup - find each key once; check bans. Returns the banned scopes as
- * a bit mask (1 << scope). */
+/* lookup - hash and find each key once (<hk>: the hashes); check bans.
+ * Returns the banned scopes as a bit mask (1 << scope). */
 static int
 lookup(struct decider *d, const struct policy *p, struct decision *dn,
-    struct ctab_entry *e[SCOPE_COUNT], uint32_t now_s, size_t *best_idx,
-    int dry)
+    uint64_t hk[SCOPE_COUNT], struct ctab_entry *e[SCOPE_COUNT], uint32_t now_s,
+    size_t *best_idx, int dry)
 {
 	int request_banned = 0;
 	size_t s, ri;
 
 	for (s = 0; s < SCOPE_COUNT; s++) {
 		e[s] = NULL;
+		hk[s] = 0;
 		if (dn->keylen[s] == 0)
 			continue;
-		e[s] = ctab_find(d->keys, s, dn->key[s], dn->keylen[s]);
+		hk[s] = ctab_hash(d->keys, s, dn->key[s], dn->keylen[s]);
+		e[s] =
+		    ctab_find_h(d->keys, hk[s], s, dn->key[s], dn->keylen[s]);
 		if (e[s] == NULL)
 			continue;
 		/* Used now: to the LRU head before any insertion evicts. */
@@ -358,6 +363,7 @@ decide(struct decider *d, const struct policy *p, const struct decide_req *r,
 {
 	uint32_t now_s = (uint32_t)(now_ms / 1000), first_s = now_s;
 	struct ctab_entry *e[SCOPE_COUNT];
+	uint64_t hk[SCOPE_COUNT];
 	struct need nd[SCOPE_COUNT];
 	size_t i, best_idx = SIZE_MAX;
 	int request_banned, err;
@@ -385,7 +391,7 @@ decide(struct decider *d, const struct policy *p, const struct decide_req *r,
 
 	build_keys(r, out);
 	find_needs(p, r, out, nd);
-	request_banned = lookup(d, p, out, e, now_s, &best_idx, r->dry);
+	request_banned = lookup(d, p, out, hk, e, now_s, &best_idx, r->dry);
 
 	for (i = 0; i < p->nrules; i++) {
 		const struct policy_rule *rule = &p->rules[i];
@@ -421,7 +427,8 @@ decide(struct decider *d, const struct policy *p, const struct decide_req *r,
 		}
 		if (rule->ban_s > 0 && !(request_banned & (1 << rule->scope)) &&
 		    !r->dry &&
-		    set_ban(d, p, out, i, &e[rule->scope], now_s) != 0)
+		    set_ban(d, p, out, i, hk[rule->scope], &e[rule->scope],
+		        now_s) != 0)
 			err = -1;
 	}
 
@@ -443,11 +450,11 @@ decide(struct decider *d, const struct policy *p, const struct decide_req *r,
 	if (!out->retry && !(request_banned & ORIGIN_BANNED))
 		for (i = 0; i < SCOPE_COUNT; i++)
 			if (i != SCOPE_DOMAIN && !(request_banned & (1 << i)) &&
-			    record(d, out, i, &nd[i], &e[i], now_s) != 0)
+			    record(d, out, i, &nd[i], hk[i], &e[i], now_s) != 0)
 				err = -1;
 	if (out->action == ACT_ACCEPT &&
-	    record(d, out, SCOPE_DOMAIN, &nd[SCOPE_DOMAIN], &e[SCOPE_DOMAIN],
-	        now_s) != 0)
+	    record(d, out, SCOPE_DOMAIN, &nd[SCOPE_DOMAIN], hk[SCOPE_DOMAIN],
+	        &e[SCOPE_DOMAIN], now_s) != 0)
 		err = -1;
 
 	if (out->banned)
