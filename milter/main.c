@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -156,8 +157,12 @@ main(int argc, char **argv)
 
 	decide_conf_init(&dc);
 	dc.max_keys = (size_t)conf.max_keys;
-	dc.seed = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^
-	    (uint64_t)(uintptr_t)&dc;
+	/* The counter table's hash key: unguessable, or its keys could be
+	 * chosen to share a chain (getrandom(2); the clock only if that
+	 * fails). */
+	if (getrandom(&dc.seed, sizeof(dc.seed), 0) != (ssize_t)sizeof(dc.seed))
+		dc.seed = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^
+		    (uint64_t)(uintptr_t)&dc;
 	if ((engine = engine_new(pol, &dc, &conf.origin)) == NULL)
 		fatalx("out of memory");
 	engine_reload(engine, NULL, psource, digest, (int64_t)time(NULL));

@@ -15,8 +15,10 @@
  *	Idle entries go through ctab_expire(), which the owner calls with a
  *	work budget from a periodic timer (lazy + active expiry, as Redis).
  *
- *	Keys are hashed with a caller-chosen seed so that attacker-chosen keys
- *	(addresses, domains) cannot be crafted to collide.
+ *	Keys are hashed with SipHash-2-4 keyed by a caller-chosen seed (and
+ *	the scope), so that attacker-chosen keys (addresses, domains) cannot
+ *	be crafted to collide as long as the seed is secret: the daemon takes
+ *	it from getrandom(2).
  *
  *	Pure: allocation only, no clock (now_s is an argument), no locking:
  *	callers serialise access to one table.
