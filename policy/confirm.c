@@ -28,13 +28,14 @@ is_space(int c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* copy - a bounded, NUL-terminated copy of <n> bytes */
+/* copy - a bounded, NUL-terminated copy of <n> bytes; <src> may lie inside
+ * <dst> (trim_copy() trims in place) */
 static void
 copy(char *dst, size_t size, const char *src, size_t n)
 {
 	if (n >= size)
 		n = size - 1;
-	memcpy(dst, src, n);
+	memmove(dst, src, n);
 	dst[n] = '\0';
 }
 

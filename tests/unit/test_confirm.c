@@ -281,6 +281,42 @@ test_ordinary_mail_stops_at_the_envelope(void **state)
 	confirm_free(&m);
 }
 
+/*
+ * test_header_values_with_white_space - values padded with blanks, trimmed
+ * in place (found by tests/fuzz/fuzz_confirm: the in-place trim copied
+ * overlapping memory), still read right
+ */
+static void
+test_header_values_with_white_space(void **state)
+{
+	static const char mail[] =
+	    "X-Mailman-Version:    2.1.39   \n"
+	    "X-List-Administrivia: \t yes \t\n"
+	    "Auto-Submitted: auto-generated\n"
+	    "From: mylist-request@lists.example.org\n"
+	    "Reply-To: mylist-request@lists.example.org\n"
+	    "To: alice@example.com\n"
+	    "Subject: confirm 0123456789abcdef0123456789abcdef01234567\n"
+	    "Message-ID:   <mailman.1.2@lists.example.org>  \n"
+	    "\n"
+	    "Mailing list subscription confirmation notice for mailing list "
+	    "Mylist\n\nWe have received a request from 192.0.2.7 for\n"
+	    "subscription of your email address, \"alice@example.com\", to\n"
+	    "the mylist@lists.example.org mailing list.\n";
+	struct confirm_msg m;
+	struct confirm c;
+
+	(void)state;
+	assert_int_equal(confirm_init(&m), 0);
+	assert_int_equal(feed(&m, mail, sizeof(mail) - 1,
+	                     "<mylist-bounces@lists.example.org>",
+	                     "<alice@example.com>", &c),
+	    CONFIRM_KIND_JOIN);
+	assert_string_equal(c.list, "mylist");
+	assert_string_equal(c.message_id, "<mailman.1.2@lists.example.org>");
+	confirm_free(&m);
+}
+
 static void
 test_decode_2047(void **state)
 {
@@ -338,6 +374,7 @@ main(void)
 	    cmocka_unit_test(test_every_fixture),
 	    cmocka_unit_test(test_mm3_noverp_kinds),
 	    cmocka_unit_test(test_ordinary_mail_stops_at_the_envelope),
+	    cmocka_unit_test(test_header_values_with_white_space),
 	    cmocka_unit_test(test_decode_2047),
 	    cmocka_unit_test(test_decode_body),
 	};
