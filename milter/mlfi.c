@@ -753,9 +753,11 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	unsigned long want = SMFIP_NOUNKNOWN;
 
 	(void)ctx;
+	(void)f0;
 	(void)f2;
 	(void)f3;
-	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_QUARANTINE);
+	/* Both needed: libmilter refuses an MTA that cannot do them. */
+	*pf0 = SMFIF_ADDHDRS | SMFIF_QUARANTINE;
 	if (noreply)
 		want |= SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL |
 		    SMFIP_NR_HDR | SMFIP_NODATA;
