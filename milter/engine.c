@@ -42,6 +42,7 @@ struct engine {
 	uint64_t confirmations[2]; /* Mailman 2, 3 */
 	/* requests by mail, by SPF result and action */
 	uint64_t requests[SPF_RES_COUNT][ACT_COUNT];
+	uint64_t spf_cached; /* of those, SPF results the cache answered */
 	uint64_t latency_buckets[ENGINE_LATENCY_BUCKETS];
 	uint64_t latency_count;
 	double latency_sum;
@@ -571,7 +572,8 @@ engine_write_status(struct engine *e, FILE *f, uint64_t now_ms)
 		fprintf(f, "%s\"%s\":%llu", i ? "," : "",
 		    spf_result_word((enum spf_result)i), (unsigned long long)n);
 	}
-	fprintf(f, "},");
+	fprintf(
+	    f, "},\"spf_cache_hits\":%llu,", (unsigned long long)e->spf_cached);
 	fprintf(f, "\"decisions\":{");
 	for (i = 0; i < ACT_COUNT; i++)
 		fprintf(f, "%s\"%s\":%llu", i ? "," : "",
@@ -667,6 +669,12 @@ engine_write_metrics(struct engine *e, FILE *f, uint64_t now_ms)
 			    (unsigned long long)e->requests[i][j]);
 	}
 	fprintf(f,
+	    "# HELP subgate_spf_cache_hits_total SPF results of requests by "
+	    "mail answered from subgate's cache (spf_cache_ttl).\n"
+	    "# TYPE subgate_spf_cache_hits_total counter\n"
+	    "subgate_spf_cache_hits_total %llu\n",
+	    (unsigned long long)e->spf_cached);
+	fprintf(f,
 	    "# HELP subgate_keys Counter keys tracked.\n"
 	    "# TYPE subgate_keys gauge\n");
 	for (i = 0; i < SCOPE_COUNT; i++)
@@ -704,8 +712,8 @@ engine_write_metrics(struct engine *e, FILE *f, uint64_t now_ms)
 
 enum action
 engine_request(struct engine *e, const char *requester,
-    const struct addr *client, enum spf_result spf, int64_t now_s,
-    int *have_rule)
+    const struct addr *client, enum spf_result spf, int spf_cached,
+    int64_t now_s, int *have_rule)
 {
 	enum action a = ACT_ACCEPT;
 	struct smtp_request *r;
@@ -714,6 +722,8 @@ engine_request(struct engine *e, const char *requester,
 	*have_rule = spf_rule(e->pol, (int)spf, &a);
 	if ((unsigned)spf < SPF_RES_COUNT && (unsigned)a < ACT_COUNT)
 		e->requests[spf][a]++;
+	if (spf_cached)
+		e->spf_cached++;
 	if (client != NULL && a != ACT_DEFER && a != ACT_REJECT &&
 	    a != ACT_DISCARD) {
 		r = &e->req[e->req_next % ENGINE_REQUESTS_MAX];

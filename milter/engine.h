@@ -141,15 +141,16 @@ void engine_write_metrics(struct engine *e, FILE *f, uint64_t now_ms);
 /*
  * engine_request - a subscription requested by mail from <requester> (an
  * address; case-insensitive), whose SMTP client <client> (NULL: unknown)
- * got SPF <spf> at <now_s>. Returns the policy's action for that result
- * (ACT_ACCEPT, and <*have_rule> 0, when the policy has no rule for it) and
- * counts it for status and metrics. Unless that action refuses the request
+ * got SPF <spf> at <now_s> (<spf_cached>: from subgate's SPF cache).
+ * Returns the policy's action for that result (ACT_ACCEPT, and
+ * <*have_rule> 0, when the policy has no rule for it) and counts it for
+ * status and metrics. Unless that action refuses the request
  * (defer, reject, discard), the client is remembered for
  * engine_request_find(), in a ring of the newest ENGINE_REQUESTS_MAX.
  */
 enum action engine_request(struct engine *e, const char *requester,
-    const struct addr *client, enum spf_result spf, int64_t now_s,
-    int *have_rule);
+    const struct addr *client, enum spf_result spf, int spf_cached,
+    int64_t now_s, int *have_rule);
 
 /*
  * engine_request_find - the newest request by mail from <requester> no

@@ -218,7 +218,7 @@ request_eoh(SMFICTX *ctx, struct session *s)
 	char sm[600];
 	const char *requester =
 	    s->from_hdr[0] != '\0' ? s->from_hdr : s->mail_from;
-	int have_rule;
+	int have_rule, cached = 0;
 	struct timespec now;
 
 	/* To LIST-request only "subscribe" and "join" subjects subscribe. */
@@ -230,10 +230,10 @@ request_eoh(SMFICTX *ctx, struct session *s)
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (setup.spf != NULL && s->have_client)
 		res = spf_check(setup.spf, &s->client, s->helo, s->mail_from,
-		    (uint64_t)now.tv_sec, why, sizeof(why));
+		    (uint64_t)now.tv_sec, why, sizeof(why), &cached);
 	a = engine_request(setup.engine, requester,
-	    s->have_client ? &s->client : NULL, res, (int64_t)now.tv_sec,
-	    &have_rule);
+	    s->have_client ? &s->client : NULL, res, cached,
+	    (int64_t)now.tv_sec, &have_rule);
 	if (!s->have_client)
 		snprintf(client, sizeof(client), "unknown");
 	else

@@ -58,7 +58,6 @@ struct spf {
 	size_t ncache;
 	struct spf_entry *cache;
 	pthread_mutex_t lock;
-	uint64_t hits;
 };
 
 static __thread struct spf_call *spf_current;
@@ -383,7 +382,8 @@ spf_query(struct spf *s, const struct addr *client, const char *helo,
 
 enum spf_result
 spf_check(struct spf *s, const struct addr *client, const char *helo,
-    const char *mail_from, uint64_t now_s, char *why, size_t whylen)
+    const char *mail_from, uint64_t now_s, char *why, size_t whylen,
+    int *cached)
 {
 	char identity[SPF_KEY_MAX], domain[256], ip[ADDR_TEXT_MAX];
 	char key[SPF_KEY_MAX];
@@ -392,6 +392,8 @@ spf_check(struct spf *s, const struct addr *client, const char *helo,
 	enum spf_result r;
 	size_t i;
 
+	if (cached != NULL)
+		*cached = 0;
 	if (helo == NULL)
 		helo = "";
 	if (mail_from == NULL)
@@ -431,8 +433,9 @@ spf_check(struct spf *s, const struct addr *client, const char *helo,
 		if (strcmp(e->key, key) == 0 && e->expires_s > now_s) {
 			r = e->result;
 			spf_printable(e->why, why, whylen);
-			s->hits++;
 			pthread_mutex_unlock(&s->lock);
+			if (cached != NULL)
+				*cached = 1;
 			return r;
 		}
 		pthread_mutex_unlock(&s->lock);
@@ -449,17 +452,6 @@ spf_check(struct spf *s, const struct addr *client, const char *helo,
 		pthread_mutex_unlock(&s->lock);
 	}
 	return r;
-}
-
-uint64_t
-spf_cache_hits(struct spf *s)
-{
-	uint64_t n;
-
-	pthread_mutex_lock(&s->lock);
-	n = s->hits;
-	pthread_mutex_unlock(&s->lock);
-	return n;
 }
 
 void

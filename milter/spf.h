@@ -84,13 +84,11 @@ int spf_zone_add(struct spf *s, const char *name, const char *type,
  * <now_s> (for the cache). A sender without a domain, or no identity at
  * all, is SPF_RES_NONE. <why> receives a one-line reason (the domain's
  * explanation for a fail), NUL-terminated, printable ASCII only.
+ * <*cached> (when not NULL) says whether the cache answered.
  */
 enum spf_result spf_check(struct spf *s, const struct addr *client,
     const char *helo, const char *mail_from, uint64_t now_s, char *why,
-    size_t whylen);
-
-/* spf_cache_hits - how many checks the cache answered (for status). */
-uint64_t spf_cache_hits(struct spf *s);
+    size_t whylen, int *cached);
 
 /* spf_free - release <s>; NULL is a no-op. */
 void spf_free(struct spf *s);

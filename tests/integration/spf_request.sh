@@ -192,6 +192,12 @@ import json, sys
 r = json.load(open(sys.argv[1]))["requests_by_mail"]
 want = {"fail": 1, "pass": 3, "softfail": 1, "temperror": 1, "none": 3}
 sys.exit(0 if all(r[k] == v for k, v in want.items()) else "got %r" % r)' "$H_DIR/status.json"
+# Only carol's check (same client and domain as bob's, within
+# spf_cache_ttl) comes from the cache; temperror is never cached.
+h_check "status counts one SPF cache hit" "$H_PY" -c '
+import json, sys
+n = json.load(open(sys.argv[1]))["spf_cache_hits"]
+sys.exit(0 if n == 1 else "got %r" % n)' "$H_DIR/status.json"
 h_check "status counts the spf hold as a hold" "$H_PY" -c '
 import json, sys
 d = json.load(open(sys.argv[1]))["decisions"]
