@@ -6,7 +6,8 @@
 # hold queue (hold), a 5xx (reject), nothing at the sink (discard), ordinary
 # mail and every look-alike untouched; a limit tripping at exactly its
 # count; the subscribe log read before and after the mail, and across a
-# rotation; hostile mails.
+# rotation; hostile mails; the same over a TCP socket and with an MTA that
+# cannot skip answers (milter protocol 2).
 # Environment: SUBGATE (the daemon), TOP (source tree).
 set -euo pipefail
 . "$(dirname "$0")/harness.bash"
@@ -207,4 +208,23 @@ h_check "TCP: it carries X-Subgate: accept" \
 msg mm21-join rcpt=r2@example.net list=rejectme requester=198.51.100.5
 r=$(h_send "$MSG" --from "$FROM" --to r2@example.net)
 h_check "TCP: reject gives 550 5.7.1 ($r)" grep -q '^550 5\.7\.1 subgate: ' <<<"$r"
+
+# 12. An MTA that cannot skip answers (milter protocol 2: no SMFIP_NR_*,
+#     no SMFIP_NODATA) on the unix socket: libmilter answers for subgate.
+h_postfix_start "unix:$H_DIR/subgate.sock" "milter_protocol = 2"
+msg plain rcpt=pat@example.com
+r=$(h_send "$MSG" --from "$FROM" --to pat@example.com)
+h_check "protocol 2: plain mail accepted ($r)" grep -q '^250' <<<"$r"
+h_wait_for 10 at_sink pat@example.com
+h_check "protocol 2: plain mail has no X-Subgate header" not at_sink pat@example.com '^X-Subgate:'
+msg mm21-join rcpt=paula@example.com requester=192.0.2.31
+r=$(h_send "$MSG" --from "$FROM" --to paula@example.com)
+h_check "protocol 2: confirmation accepted ($r)" grep -q '^250' <<<"$r"
+h_wait_for 10 at_sink paula@example.com
+h_check "protocol 2: it carries X-Subgate: accept" \
+    at_sink paula@example.com '^X-Subgate: accept; .*origin=192\.0\.2\.31; list=mylist'
+msg mm21-join rcpt=r3@example.net list=rejectme requester=198.51.100.6
+r=$(h_send "$MSG" --from "$FROM" --to r3@example.net)
+h_check "protocol 2: reject gives 550 5.7.1 ($r)" grep -q '^550 5\.7\.1 subgate: ' <<<"$r"
+h_check "subgate is still running" kill -0 "$SUBGATE_PID"
 h_finish
