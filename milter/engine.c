@@ -710,6 +710,32 @@ engine_write_metrics(struct engine *e, FILE *f, uint64_t now_ms)
 	pthread_mutex_unlock(&e->mu);
 }
 
+int
+engine_save_state(struct engine *e,
+    int (*put)(const void *buf, size_t len, void *arg), void *arg)
+{
+	int rc;
+
+	pthread_mutex_lock(&e->mu);
+	rc = decide_save(e->dec, e->pol, put, arg);
+	pthread_mutex_unlock(&e->mu);
+	return rc;
+}
+
+int
+engine_load_state(struct engine *e, const void *buf, size_t len,
+    uint64_t now_ms, int64_t shift_s, struct decide_load_info *info, char *err,
+    size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&e->mu);
+	rc = decide_load(
+	    e->dec, e->pol, buf, len, now_ms, shift_s, info, err, errlen);
+	pthread_mutex_unlock(&e->mu);
+	return rc;
+}
+
 enum action
 engine_request(struct engine *e, const char *requester,
     const struct addr *client, enum spf_result spf, int spf_cached,

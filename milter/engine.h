@@ -139,6 +139,16 @@ void engine_write_metrics(struct engine *e, FILE *f, uint64_t now_ms);
 #define ENGINE_REQUESTS_MAX 8192
 
 /*
+ * engine_save_state / engine_load_state - decide_save() and decide_load()
+ * of the engine's decider under its policy, with the engine locked.
+ */
+int engine_save_state(struct engine *e,
+    int (*put)(const void *buf, size_t len, void *arg), void *arg);
+int engine_load_state(struct engine *e, const void *buf, size_t len,
+    uint64_t now_ms, int64_t shift_s, struct decide_load_info *info, char *err,
+    size_t errlen);
+
+/*
  * engine_request - a subscription requested by mail from <requester> (an
  * address; case-insensitive), whose SMTP client <client> (NULL: unknown)
  * got SPF <spf> at <now_s> (<spf_cached>: from subgate's SPF cache).

@@ -38,6 +38,7 @@
 #include "mlfi.h"
 #include "policyfile.h"
 #include "privdrop.h"
+#include "statefile.h"
 #include "control.h"
 
 /* usage - the synopsis on stderr */
@@ -80,6 +81,16 @@ setup_socket(const struct conf *c)
 	umask(007);
 	if (smfi_opensocket(1) != MI_SUCCESS)
 		fatalx("cannot open the milter socket %s", c->socket);
+}
+
+/* clock_ms - <clock> in milliseconds (CLOCK_MONOTONIC is the engine's) */
+static uint64_t
+clock_ms(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 int
@@ -221,6 +232,23 @@ main(int argc, char **argv)
 		         sizeof(err))) == NULL)
 			fatalx("spf: %s", err);
 	}
+	/* The counters of the last run, before any thread decides. */
+	{
+		struct decide_load_info li;
+		int lr = statefile_load(engine, conf.state_dir,
+		    clock_ms(CLOCK_REALTIME), clock_ms(CLOCK_MONOTONIC), &li,
+		    err, sizeof(err));
+
+		if (lr < 0)
+			log_warnx("counters: %s", err);
+		else if (lr > 0)
+			log_info(
+			    "counters: loaded %zu keys and %zu identities "
+			    "(%zu bans, %zu without their rule; %zu skipped "
+			    "over max_keys) from %s/%s",
+			    li.keys, li.ids, li.bans, li.bans_unmatched,
+			    li.skipped, conf.state_dir, STATEFILE_NAME);
+	}
 	/* After the drop, so that its files belong to the user. */
 	if ((ms.ledger =
 	            ledger_open(conf_ledger_path(&conf, lpath, sizeof(lpath)),
@@ -238,6 +266,18 @@ main(int argc, char **argv)
 	rc = smfi_main();
 	log_info("stopping");
 	evloop_free(ev);
+	/* Milter threads and the event thread are done: save the counters. */
+	{
+		long long n = statefile_save(engine, conf.state_dir,
+		    clock_ms(CLOCK_REALTIME), clock_ms(CLOCK_MONOTONIC), err,
+		    sizeof(err));
+
+		if (n < 0)
+			log_warnx("counters not saved: %s", err);
+		else
+			log_info("counters: saved %lld bytes to %s/%s", n,
+			    conf.state_dir, STATEFILE_NAME);
+	}
 	ledger_close(ms.ledger);
 	spf_free(ms.spf);
 	engine_free(engine);

@@ -458,6 +458,19 @@ ctab_foreach(const struct ctab *t,
 	return 0;
 }
 
+int
+ctab_foreach_oldest(const struct ctab *t,
+    int (*fn)(const struct ctab_entry *e, void *arg), void *arg)
+{
+	const struct ctab_entry *e;
+	int rc;
+
+	for (e = t->lru_tail; e != NULL; e = e->lprev)
+		if ((rc = fn(e, arg)) != 0)
+			return rc;
+	return 0;
+}
+
 void
 ctab_stats(const struct ctab *t, struct ctab_stats *s)
 {

@@ -159,6 +159,14 @@ int ctab_remove(struct ctab *t, unsigned scope, const void *key, size_t len);
 int ctab_foreach(const struct ctab *t,
     int (*fn)(const struct ctab_entry *e, void *arg), void *arg);
 
+/*
+ * ctab_foreach_oldest - ctab_foreach(), least recently used first (the
+ * order that rebuilds the same LRU list when the entries are added again
+ * in turn).
+ */
+int ctab_foreach_oldest(const struct ctab *t,
+    int (*fn)(const struct ctab_entry *e, void *arg), void *arg);
+
 /* ctab_stats - fill <s> with the current figures. */
 void ctab_stats(const struct ctab *t, struct ctab_stats *s);
 

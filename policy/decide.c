@@ -15,16 +15,9 @@
 #include <string.h>
 
 #include "decide.h"
+#include "decide_priv.h"
 
 #define ORIGIN_BANNED ((1 << SCOPE_IP) | (1 << SCOPE_SUBNET))
-
-struct decider {
-	struct ctab *keys;
-	struct ctab *ids;
-	struct decide_conf conf;
-	uint64_t decisions[ACT_COUNT];
-	uint64_t allowed, retries, banned;
-};
 
 /* Per scope, what the applicable limits need. */
 struct need {

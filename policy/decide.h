@@ -200,6 +200,38 @@ int decide_tripped(const struct decider *d, const struct policy *p,
 void decide_policy_changed(struct decider *d, const struct policy *old,
     const struct policy *new_policy);
 
+/*
+ * decide_save - write the decider's state (every counter key with its
+ * times and ban, every confirmation identity, oldest first, and the
+ * canonical text of <p>'s rules that bans point at) through <put>, in the
+ * format decide_load() reads. Returns 0, or what <put> returned when it
+ * failed (non-zero: the rest is not written).
+ */
+int decide_save(const struct decider *d, const struct policy *p,
+    int (*put)(const void *buf, size_t len, void *arg), void *arg);
+
+/* What decide_load() found. */
+struct decide_load_info {
+	size_t keys, ids;      /* loaded */
+	size_t skipped;        /* beyond max_keys / max_ids: the oldest */
+	size_t bans;           /* still running, kept */
+	size_t bans_unmatched; /* kept without a rule: not in <p> any more */
+};
+
+/*
+ * decide_load - add the state decide_save() wrote (<buf>/<len>) to <d>,
+ * which should be fresh, every saved time moved by <shift_s> seconds (the
+ * caller's clock may have another origin than the saver's; a time that
+ * would fall before 0 becomes 0); bans point at <p>'s rule of the same
+ * canonical text (bans that ended before <now_ms> are dropped). The whole
+ * buffer is checked first: on a malformed one nothing is added and -1 is
+ * returned with a reason in <err>. -2: out of memory part way (what was added
+ * stays). 0 on success, with <info> filled.
+ */
+int decide_load(struct decider *d, const struct policy *p, const void *buf,
+    size_t len, uint64_t now_ms, int64_t shift_s, struct decide_load_info *info,
+    char *err, size_t errlen);
+
 /* decide_stats - the decider's figures. */
 void decide_stats(const struct decider *d, struct decide_stats *s);
 

@@ -2,7 +2,7 @@
 # run.sh -- build the libFuzzer targets of tests/fuzz/ with clang (ASan +
 # UBSan) and run each for a while on its seed corpus (tests/data/).
 # Usage: tests/fuzz/run.sh [SECONDS_PER_TARGET (default 60)] [TARGET...]
-# Targets: logline policy confirm (default: all). Needs clang (Debian
+# Targets: logline policy confirm state (default: all). Needs clang (Debian
 # package clang). Exit 0 when no target found anything; 1 and the
 # reproducer (crash-*, leak-*, timeout-*) in the work dir otherwise.
 # Run by hand, not in .ci/run: see README.md here.
@@ -12,7 +12,7 @@ root=$(cd "$here/../.." && pwd)
 secs=${1:-60}
 [ $# -gt 0 ] && shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(logline policy confirm)
+[ ${#targets[@]} -gt 0 ] || targets=(logline policy confirm state)
 command -v clang >/dev/null || { echo "run.sh: clang not installed (apt-get install clang)" >&2; exit 2; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/subgate-fuzz.XXXXXX")
 echo "work dir $work"
@@ -22,6 +22,7 @@ for t in "${targets[@]}"; do
 	logline) seeds=("$root"/tests/data/logs/*) ;;
 	policy) seeds=("$root"/tests/data/policy/* "$root/contrib/subgate.policy") ;;
 	confirm) seeds=("$root"/tests/data/mail/*.eml) ;;
+	state) seeds=("$here"/seeds/state-*) ;;
 	*) echo "run.sh: unknown target $t" >&2; exit 2 ;;
 	esac
 	mkdir -p "$work/$t/corpus"

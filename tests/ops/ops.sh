@@ -127,5 +127,37 @@ check "metrics: confirmations" grep -qx 'subgate_confirmations_total{mailman="2"
 check "metrics: latency histogram count" grep -qx 'subgate_decision_latency_seconds_count 5' "$work/metrics"
 check "metrics: up" grep -qx 'subgate_up 1' "$work/metrics"
 check "metrics: other paths are 404" not curl -fsS "http://127.0.0.1:$port/" -o /dev/null
+
+# A restart keeps the counters: saved at the stop, loaded at the start.
+printf 'limit ip 2/1h hold ban 1h\n' >"$work/policy"
+ctl reload >/dev/null
+check "before the restart: accept, accept, hold" test "$(send 3 mylist 192.0.2.70 r)" = aah
+stop_subgate() {
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+	pid=
+}
+start_subgate() {
+	rm -f "$work/control.sock"
+	"$SUBGATE" -f -c "$work/subgate.conf" 2>>"$work/subgate.log" &
+	pid=$!
+	wait_for 10 test -S "$work/control.sock"
+	wait_for 10 test -S "$work/subgate.sock"
+}
+stop_subgate
+check "the stop saved the counters" grep -q 'counters: saved [0-9]* bytes to .*/state/counters' "$work/subgate.log"
+check "into state_dir/counters" test -s "$work/state/counters"
+start_subgate
+check "the start loaded them, ban included" grep -q 'counters: loaded [0-9]* keys and [0-9]* identities (1 bans, 0 without their rule' "$work/subgate.log"
+check "after the restart: the ban still holds" test "$(send 1 mylist 192.0.2.70 s)" = h
+check "and status names it" grep -q '"key":"192.0.2.70"' <(ctl status --json)
+# A damaged file is set aside; subgate starts with empty counters.
+stop_subgate
+head -c 40 "$work/state/counters" >"$work/state/counters.cut"
+mv "$work/state/counters.cut" "$work/state/counters"
+start_subgate
+check "a damaged file: warned about" grep -q 'counters: .*/state/counters: truncated .*set aside as .*counters.bad, counters start empty' "$work/subgate.log"
+check "and set aside" test -s "$work/state/counters.bad"
+check "after it: counters start afresh" test "$(send 1 mylist 192.0.2.70 t)" = a
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -541,6 +541,184 @@ test_bans_follow_their_rule_across_a_reload(void **state)
 	teardown_fixture(f);
 }
 
+/* A growing buffer for decide_save(). */
+struct sbuf {
+	unsigned char b[1 << 16];
+	size_t n;
+};
+
+static int
+sbuf_put(const void *p, size_t n, void *arg)
+{
+	struct sbuf *sb = arg;
+
+	if (sb->n + n > sizeof(sb->b))
+		return -1;
+	memcpy(sb->b + sb->n, p, n);
+	sb->n += n;
+	return 0;
+}
+
+/* keys_in_lru_order - the counter keys, most recent first, printed */
+static int
+key_text(const struct ctab_entry *e, void *arg)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+
+	snprintf(out + n, 4096 - n, "%u:%.*s|", e->scope, (int)e->keylen,
+	    (const char *)ctab_key(e));
+	return 0;
+}
+
+/*
+ * The state saved and loaded into a fresh decider decides as the original
+ * would: windows, bans (found by their rule's text in an edited policy),
+ * retries and the LRU order carry over.
+ */
+static void
+test_state_survives_save_and_load(void **state)
+{
+	struct fixture *f = setup_policy("limit list * 3/1h hold\n"
+	                                 "limit ip 2/1h reject ban 1d\n");
+	static struct sbuf sb;
+	static char before[4096], after[4096];
+	struct decide_load_info info;
+	struct policy *np = NULL;
+	struct decider *d2;
+	struct decide_conf dc;
+	struct decision dn;
+	const char *text = "limit subnet 9/1h hold\n"
+	                   "limit ip 2/1h reject ban 1d\n"
+	                   "limit list * 3/1h hold\n";
+	char err[200];
+
+	(void)state;
+	/* 192.0.2.1: 3 requests, banned by the third; mylist at 3 of 3. */
+	assert_int_equal(
+	    judge(f, "192.0.2.1", "a.com", "mylist", 0, 0, NULL), A);
+	assert_int_equal(
+	    judge(f, "192.0.2.1", "b.com", "other", 1, 0, NULL), A);
+	assert_int_equal(
+	    judge(f, "192.0.2.1", "c.com", "other", 2, 0, NULL), R);
+	assert_int_equal(
+	    judge(f, "198.51.100.1", "d.com", "mylist", 3, 0, NULL), A);
+	assert_int_equal(
+	    judge(f, "203.0.113.1", "e.com", "mylist", 4, 77, NULL), A);
+	sb.n = 0;
+	assert_int_equal(decide_save(f->dec, f->pol, sbuf_put, &sb), 0);
+	before[0] = '\0';
+	ctab_foreach(decide_counters(f->dec), key_text, before);
+
+	/* A fresh decider under an edited policy (the ban's rule moved). */
+	assert_int_equal(policy_parse(text, strlen(text), "new", &np, NULL), 0);
+	decide_conf_init(&dc);
+	d2 = decide_new(&dc);
+	assert_non_null(d2);
+	assert_int_equal(decide_load(d2, np, sb.b, sb.n, (T0 + 5) * 1000, 0,
+	                     &info, err, sizeof(err)),
+	    0);
+	assert_int_equal(info.bans, 1);
+	assert_int_equal(info.bans_unmatched, 0);
+	assert_int_equal(info.skipped, 0);
+	assert_true(info.ids >= 5);
+	after[0] = '\0';
+	ctab_foreach(decide_counters(d2), key_text, after);
+	assert_string_equal(after, before);
+	decide_free(f->dec);
+	policy_free(f->pol);
+	f->dec = d2;
+	f->pol = np;
+	/* The ban holds, under its rule (now line 2). */
+	assert_int_equal(judge(f, "192.0.2.1", "f.com", "x", 6, 0, &dn), R);
+	assert_true(dn.banned);
+	assert_non_null(dn.rule);
+	assert_int_equal(dn.rule->line, 2);
+	/* mylist had 3 in the hour: the 4th is held. */
+	assert_int_equal(
+	    judge(f, "192.0.2.9", "g.com", "mylist", 7, 0, NULL), H);
+	/* A retry of a saved identity is not a new request. */
+	judge(f, "203.0.113.1", "e.com", "mylist", 8, 77, &dn);
+	assert_true(dn.retry);
+	/* 198.51.100.1 had 1: the 2nd passes, the 3rd trips. */
+	assert_int_equal(judge(f, "198.51.100.1", "h.com", "y", 9, 0, NULL), A);
+	assert_int_equal(
+	    judge(f, "198.51.100.1", "i.com", "y", 10, 0, NULL), R);
+	teardown_fixture(f);
+}
+
+/*
+ * A damaged state (every truncation, a flipped magic byte, trailing bytes,
+ * a wild count) is refused whole: nothing added, a reason, no crash.
+ */
+static void
+test_damaged_state_is_refused_whole(void **state)
+{
+	struct fixture *f = setup_policy("limit ip 2/1h hold ban 1h\n");
+	static struct sbuf sb, bad;
+	struct decide_load_info info;
+	struct decide_stats st;
+	struct decider *d2;
+	struct decide_conf dc;
+	char err[200];
+	size_t cut;
+
+	(void)state;
+	judge(f, "192.0.2.1", "a.com", "l", 0, 0, NULL);
+	judge(f, "192.0.2.1", "a.com", "l", 1, 0, NULL);
+	judge(f, "192.0.2.1", "a.com", "l", 2, 0, NULL);
+	sb.n = 0;
+	assert_int_equal(decide_save(f->dec, f->pol, sbuf_put, &sb), 0);
+	decide_conf_init(&dc);
+	for (cut = 0; cut < sb.n; cut++) {
+		d2 = decide_new(&dc);
+		assert_non_null(d2);
+		err[0] = '\0';
+		assert_int_equal(decide_load(d2, f->pol, sb.b, cut, T0 * 1000,
+		                     0, &info, err, sizeof(err)),
+		    -1);
+		assert_true(err[0] != '\0');
+		decide_stats(d2, &st);
+		assert_int_equal(st.keys.total_keys, 0);
+		assert_int_equal(st.ids.total_keys, 0);
+		decide_free(d2);
+	}
+	/* A flipped first byte, a byte too many, a huge entry count. */
+	memcpy(&bad, &sb, sizeof(sb));
+	bad.b[0] ^= 1;
+	d2 = decide_new(&dc);
+	assert_int_equal(decide_load(d2, f->pol, bad.b, bad.n, T0 * 1000, 0,
+	                     &info, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "not a subgate state file"));
+	memcpy(&bad, &sb, sizeof(sb));
+	bad.b[bad.n++] = 0;
+	assert_int_equal(decide_load(d2, f->pol, bad.b, bad.n, T0 * 1000, 0,
+	                     &info, err, sizeof(err)),
+	    -1);
+	decide_stats(d2, &st);
+	assert_int_equal(st.keys.total_keys, 0);
+	decide_free(d2);
+	/* The good one loads. */
+	d2 = decide_new(&dc);
+	assert_int_equal(decide_load(d2, f->pol, sb.b, sb.n, (T0 + 3) * 1000, 0,
+	                     &info, err, sizeof(err)),
+	    0);
+	assert_int_equal(info.bans, 1);
+	decide_free(d2);
+	/* Moved two days back (another clock origin): the ban is over and
+	 * the window empty. */
+	d2 = decide_new(&dc);
+	assert_int_equal(decide_load(d2, f->pol, sb.b, sb.n, (T0 + 3) * 1000,
+	                     -2 * 86400, &info, err, sizeof(err)),
+	    0);
+	assert_int_equal(info.bans, 0);
+	decide_free(f->dec);
+	f->dec = d2;
+	assert_int_equal(judge(f, "192.0.2.1", "a.com", "l", 4, 0, NULL), A);
+	teardown_fixture(f);
+}
+
 /*
  * A floor (the milter's "spf softfail hold") holds a confirmation no limit
  * holds, is counted as a hold (not as a delivery to the domain), gives way
@@ -616,6 +794,8 @@ main(void)
 	    cmocka_unit_test(test_dry_run_unban_reset_and_tripped),
 	    cmocka_unit_test(test_list_ban_still_counts_the_address),
 	    cmocka_unit_test(test_bans_follow_their_rule_across_a_reload),
+	    cmocka_unit_test(test_state_survives_save_and_load),
+	    cmocka_unit_test(test_damaged_state_is_refused_whole),
 	    cmocka_unit_test(test_floor),
 	};
 

@@ -1,0 +1,185 @@
+/*
+ * statefile.c -- the counters across a restart: state_dir/counters
+ *
+ * DESCRIPTION
+ *	See statefile.h. Written through stdio into "counters.tmp", fsync'd,
+ *	renamed over "counters": a crash while saving leaves the previous file
+ *	whole.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "statefile.h"
+
+#define CLOCK_MAGIC "SUBGATE-CLOCK"
+#define CLOCK_MAGIC_LEN 14 /* with its NUL */
+#define CLOCK_LEN (CLOCK_MAGIC_LEN + 16)
+
+/* put64 / get64 - little-endian u64 */
+static void
+put64(unsigned char *b, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		b[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t
+get64(const unsigned char *b)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v |= (uint64_t)b[i] << (8 * i);
+	return v;
+}
+
+/* write_out - decide_save()'s output callback: one FILE */
+static int
+write_out(const void *buf, size_t len, void *arg)
+{
+	return fwrite(buf, 1, len, arg) == len ? 0 : -1;
+}
+
+long long
+statefile_save(struct engine *e, const char *dir, uint64_t wall_ms,
+    uint64_t engine_ms, char *err, size_t errlen)
+{
+	char path[4096], tmp[4200];
+	unsigned char clk[CLOCK_LEN];
+	FILE *f;
+	long long n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, STATEFILE_NAME);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(
+	    tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1 || (f = fdopen(fd, "w")) == NULL) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	memcpy(clk, CLOCK_MAGIC, CLOCK_MAGIC_LEN);
+	put64(clk + CLOCK_MAGIC_LEN, wall_ms);
+	put64(clk + CLOCK_MAGIC_LEN + 8, engine_ms);
+	if (write_out(clk, sizeof(clk), f) != 0 ||
+	    engine_save_state(e, write_out, f) != 0 || fflush(f) != 0 ||
+	    fsync(fileno(f)) != 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		fclose(f);
+		unlink(tmp);
+		return -1;
+	}
+	n = (long long)ftello(f);
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return n;
+}
+
+/* read_all - the whole file, at most STATEFILE_MAX bytes; NULL and errno
+ * (EFBIG when too large) */
+static char *
+read_all(int fd, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+	ssize_t r;
+
+	if (fstat(fd, &st) != 0)
+		return NULL;
+	if (!S_ISREG(st.st_mode) || (uintmax_t)st.st_size > STATEFILE_MAX) {
+		errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+		return NULL;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
+		return NULL;
+	while (got < (size_t)st.st_size &&
+	    (r = read(fd, buf + got, (size_t)st.st_size - got)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			free(buf);
+			return NULL;
+		}
+		got += (size_t)r;
+	}
+	*len = got;
+	return buf;
+}
+
+int
+statefile_load(struct engine *e, const char *dir, uint64_t wall_ms,
+    uint64_t engine_ms, struct decide_load_info *info, char *err, size_t errlen)
+{
+	char path[4096], bad[4200], why[256];
+	size_t len = 0;
+	int64_t shift_s;
+	char *buf;
+	int fd, rc;
+
+	memset(info, 0, sizeof(*info));
+	snprintf(path, sizeof(path), "%s/%s", dir, STATEFILE_NAME);
+	snprintf(bad, sizeof(bad), "%s.bad", path);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	buf = read_all(fd, &len);
+	close(fd);
+	if (buf == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (errno != ENOMEM)
+			(void)rename(path, bad);
+		return -1;
+	}
+	if (len < CLOCK_LEN || memcmp(buf, CLOCK_MAGIC, CLOCK_MAGIC_LEN) != 0) {
+		snprintf(why, sizeof(why), "not a subgate counters file");
+		rc = -1;
+	} else {
+		/*
+		 * Engine time then + time passed = engine time now, so a saved
+		 * time t is t + (engine now - engine then) - (wall now - wall
+		 * then) on the engine clock now.
+		 */
+		int64_t saved_wall =
+		    (int64_t)get64((unsigned char *)buf + CLOCK_MAGIC_LEN);
+		int64_t saved_engine =
+		    (int64_t)get64((unsigned char *)buf + CLOCK_MAGIC_LEN + 8);
+
+		shift_s = (((int64_t)engine_ms - saved_engine) -
+		              ((int64_t)wall_ms - saved_wall)) /
+		    1000;
+		rc = engine_load_state(e, buf + CLOCK_LEN, len - CLOCK_LEN,
+		    engine_ms, shift_s, info, why, sizeof(why));
+	}
+	free(buf);
+	if (rc == 0)
+		return 1;
+	if (rc == -1) {
+		snprintf(err, errlen,
+		    "%s: %s; set aside as %s, counters start "
+		    "empty",
+		    path, why, bad);
+		(void)rename(path, bad);
+	} else {
+		snprintf(
+		    err, errlen, "%s: %s; part of it was loaded", path, why);
+	}
+	return -1;
+}
