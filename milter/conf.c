@@ -38,6 +38,8 @@ static const struct conf_def conf_defs[] = {
     {"subscribe_log", T_PATHS, "/var/log/mailman/subscribe", 0, 0, NULL,
         OFF(subscribe_log)},
     {"state_dir", T_STR, "/var/lib/subgate", 0, 0, NULL, OFF(state_dir)},
+    {"counters_save_interval", T_MS, "5m", 0, 86400000, NULL,
+        OFF(counters_save_interval_ms)},
     {"trusted_proxies", T_PROXIES, "", 0, 0, NULL, OFF(origin)},
     {"ipv4_prefix", T_UINT, "24", 8, 32, NULL, OFF(origin.v4_subnet)},
     {"ipv6_prefix", T_UINT, "48", 16, 128, NULL, OFF(origin.v6_subnet)},

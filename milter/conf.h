@@ -47,7 +47,8 @@ struct conf {
 	int spf;              /* check SPF of requests by mail */
 	uint64_t spf_timeout_ms;
 	uint64_t spf_cache_ttl_ms;
-	char *metrics_listen; /* HOST:PORT, "" turns it off */
+	uint64_t counters_save_interval_ms; /* 0: only at a clean stop */
+	char *metrics_listen;               /* HOST:PORT, "" turns it off */
 	char *postfix_config_directory;
 	uint64_t max_keys;
 	uint64_t wait_for_log_ms;

@@ -22,6 +22,7 @@
 #include "jsonw.h"
 #include "policyfile.h"
 #include "log.h"
+#include "statefile.h"
 #include "logline.h"
 #include "tail.h"
 
@@ -42,6 +43,7 @@ struct evloop {
 	const struct conf *conf;
 	struct event_base *base;
 	struct event *gc;
+	struct event *save; /* counters_save_interval, or NULL */
 	struct event *usr1;
 	time_t started;
 	struct engine *engine;
@@ -158,6 +160,31 @@ gc_cb(evutil_socket_t fd, short what, void *arg)
 	engine_expire(ev->engine,
 	    (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000,
 	    GC_BUDGET);
+}
+
+/* save_cb - write the counters now and then, so that a crash loses at
+ * most counters_save_interval of them */
+static void
+save_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct evloop *ev = arg;
+	struct timespec wall, mono;
+	char err[512];
+	long long n;
+
+	(void)fd;
+	(void)what;
+	clock_gettime(CLOCK_REALTIME, &wall);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	n = statefile_save(ev->engine, ev->conf->state_dir,
+	    (uint64_t)wall.tv_sec * 1000 + (uint64_t)wall.tv_nsec / 1000000,
+	    (uint64_t)mono.tv_sec * 1000 + (uint64_t)mono.tv_nsec / 1000000,
+	    err, sizeof(err));
+	if (n < 0)
+		log_warnx("counters not saved: %s", err);
+	else
+		log_debug("counters: saved %lld bytes (every %llu ms)", n,
+		    (unsigned long long)ev->conf->counters_save_interval_ms);
 }
 
 struct engine *
@@ -314,6 +341,18 @@ evloop_new(const struct conf *conf, struct engine *engine, int control_fd,
 		snprintf(err, errlen, "cannot arm the clean-up timer");
 		goto fail;
 	}
+	if (conf->counters_save_interval_ms > 0) {
+		struct timeval sv = {
+		    (time_t)(conf->counters_save_interval_ms / 1000),
+		    (suseconds_t)(conf->counters_save_interval_ms % 1000) *
+		        1000};
+
+		ev->save = event_new(ev->base, -1, EV_PERSIST, save_cb, ev);
+		if (ev->save == NULL || event_add(ev->save, &sv) != 0) {
+			snprintf(err, errlen, "cannot arm the counters timer");
+			goto fail;
+		}
+	}
 	ev->usr1 = evsignal_new(ev->base, SIGUSR1, usr1_cb, ev);
 	if (ev->usr1 == NULL || event_add(ev->usr1, NULL) != 0) {
 		snprintf(err, errlen, "cannot catch SIGUSR1");
@@ -398,6 +437,8 @@ evloop_free(struct evloop *ev)
 		event_free(ev->usr1);
 	if (ev->gc != NULL)
 		event_free(ev->gc);
+	if (ev->save != NULL)
+		event_free(ev->save);
 	if (ev->base != NULL)
 		event_base_free(ev->base);
 	free(ev);

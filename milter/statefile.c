@@ -2,9 +2,10 @@
  * statefile.c -- the counters across a restart: state_dir/counters
  *
  * DESCRIPTION
- *	See statefile.h. Written through stdio into "counters.tmp", fsync'd,
- *	renamed over "counters": a crash while saving leaves the previous file
- *	whole.
+ *	See statefile.h. Built in memory under the engine's lock (the
+ *	decisions wait only for that), then written to "counters.tmp",
+ *	fsync'd and renamed over "counters": a crash while saving leaves the
+ *	previous file whole.
  */
 #include <sys/stat.h>
 
@@ -42,11 +43,50 @@ get64(const unsigned char *b)
 	return v;
 }
 
-/* write_out - decide_save()'s output callback: one FILE */
+/* A growing buffer: decide_save() fills it under the engine's lock, the
+ * disk is written after. */
+struct membuf {
+	unsigned char *p;
+	size_t n, cap;
+};
+
 static int
-write_out(const void *buf, size_t len, void *arg)
+mem_out(const void *buf, size_t len, void *arg)
 {
-	return fwrite(buf, 1, len, arg) == len ? 0 : -1;
+	struct membuf *m = arg;
+
+	if (m->n + len > m->cap) {
+		size_t cap = m->cap ? m->cap : 1 << 16;
+		unsigned char *np;
+
+		while (cap < m->n + len)
+			cap *= 2;
+		if ((np = realloc(m->p, cap)) == NULL)
+			return -1;
+		m->p = np;
+		m->cap = cap;
+	}
+	memcpy(m->p + m->n, buf, len);
+	m->n += len;
+	return 0;
+}
+
+/* write_all - <len> bytes to <fd>; 0 or -1 (errno) */
+static int
+write_all(int fd, const unsigned char *p, size_t len)
+{
+	ssize_t w;
+
+	while (len > 0) {
+		if ((w = write(fd, p, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
 }
 
 long long
@@ -55,33 +95,35 @@ statefile_save(struct engine *e, const char *dir, uint64_t wall_ms,
 {
 	char path[4096], tmp[4200];
 	unsigned char clk[CLOCK_LEN];
-	FILE *f;
+	struct membuf m = {0};
 	long long n;
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, STATEFILE_NAME);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(
-	    tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1 || (f = fdopen(fd, "w")) == NULL) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
 	memcpy(clk, CLOCK_MAGIC, CLOCK_MAGIC_LEN);
 	put64(clk + CLOCK_MAGIC_LEN, wall_ms);
 	put64(clk + CLOCK_MAGIC_LEN + 8, engine_ms);
-	if (write_out(clk, sizeof(clk), f) != 0 ||
-	    engine_save_state(e, write_out, f) != 0 || fflush(f) != 0 ||
-	    fsync(fileno(f)) != 0) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		fclose(f);
-		unlink(tmp);
+	if (mem_out(clk, sizeof(clk), &m) != 0 ||
+	    engine_save_state(e, mem_out, &m) != 0) {
+		snprintf(err, errlen, "out of memory");
+		free(m.p);
 		return -1;
 	}
-	n = (long long)ftello(f);
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+	fd = open(
+	    tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1 || write_all(fd, m.p, m.n) != 0 || fsync(fd) != 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		if (fd != -1) {
+			close(fd);
+			unlink(tmp);
+		}
+		free(m.p);
+		return -1;
+	}
+	n = (long long)m.n;
+	free(m.p);
+	if (close(fd) != 0 || rename(tmp, path) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		unlink(tmp);
 		return -1;

@@ -54,6 +54,7 @@ state_dir = $work/state
 pid_file =
 control_socket = $work/control.sock
 metrics_listen = 127.0.0.1:$port
+counters_save_interval = 1s
 CONF
 "$SUBGATE" -f -c "$work/subgate.conf" 2>"$work/subgate.log" &
 pid=$!
@@ -159,5 +160,17 @@ start_subgate
 check "a damaged file: warned about" grep -q 'counters: .*/state/counters: truncated .*set aside as .*counters.bad, counters start empty' "$work/subgate.log"
 check "and set aside" test -s "$work/state/counters.bad"
 check "after it: counters start afresh" test "$(send 1 mylist 192.0.2.70 t)" = a
+# counters_save_interval (1s here): a crash loses at most that much.
+check "before a crash: accept, accept, hold" test "$(send 3 mylist 192.0.2.80 u)" = aah
+t_decided=$(date +%s.%N)
+# a save that began after the last decision: mtime past it by an interval
+saved_since() { python3 -c 'import os,sys; sys.exit(0 if os.stat(sys.argv[1]).st_mtime > float(sys.argv[2]) + 1.1 else 1)' "$work/state/counters" "$t_decided"; }
+check "the timer saved the counters" wait_for 10 saved_since
+kill -9 "$pid"
+wait "$pid" 2>/dev/null || true
+pid=
+start_subgate
+check "after a crash: loaded, ban included" grep -q 'counters: loaded [0-9]* keys and [0-9]* identities (1 bans' "$work/subgate.log"
+check "and the ban holds" test "$(send 1 mylist 192.0.2.80 v)" = h
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
