@@ -286,7 +286,7 @@ check(struct in *in, const struct policy *p, uint16_t *map, size_t mapcap,
 	for (tab = 0; tab < 2 && !in->bad; tab++) {
 		n = get_u32(in);
 		for (k = 0; k < n; k++)
-			if (get_rec(in, tab == 0 ? CTAB_SCOPES : 1, &r, why) !=
+			if (get_rec(in, tab == 0 ? SCOPE_COUNT : 1, &r, why) !=
 			    0)
 				return -1;
 	}
@@ -383,7 +383,7 @@ decide_load(struct decider *d, const struct policy *p, const void *buf,
 	(void)get_u32(&in);
 	for (nrules = get_u32(&in); nrules > 0; nrules--)
 		(void)take(&in, get_u16(&in));
-	rc = load_table(&in, d->keys, d->conf.max_keys, CTAB_SCOPES, map, nmap,
+	rc = load_table(&in, d->keys, d->conf.max_keys, SCOPE_COUNT, map, nmap,
 	    now_s, shift_s, &info->keys, &info->skipped, info);
 	if (rc == 0)
 		rc = load_table(&in, d->ids, d->conf.max_ids, 1, map, 0, now_s,
