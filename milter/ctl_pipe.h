@@ -26,7 +26,8 @@ typedef int (*ctl_pipe_make_fn)(
  * now); non-zero stops the reading. */
 typedef int (*ctl_pipe_take_fn)(void *obj, void *arg);
 
-/* ctl_pipe_drop_fn - release an object made but never taken. */
+/* ctl_pipe_drop_fn - release an object made but never taken; called on
+ * either thread, both at once: it must be thread-safe (free() is). */
 typedef void (*ctl_pipe_drop_fn)(void *obj);
 
 /*

@@ -73,11 +73,12 @@ take(void *obj, void *arg)
 	return ++k.taken == k.stop_at;
 }
 
+/* drop - may run on either thread (see ctl_pipe.h): counted atomically */
 static void
 drop(void *obj)
 {
 	free(obj);
-	k.dropped++;
+	__atomic_fetch_add(&k.dropped, 1, __ATOMIC_RELAXED);
 }
 
 /* noop - a one-thread reader's callback that keeps nothing */
