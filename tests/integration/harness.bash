@@ -19,6 +19,7 @@
 # H_PORT smtpd port of the current Postfix instance; H_SINK_PORT; H_MILTER_PORT
 # (a spare free port for an inet: milter); H_PF/H_CONF/H_QUEUE/H_MAILLOG of the
 # current instance; H_SINK_DIR (stored messages); H_SINK_LOG; H_LAST_PID; H_PY.
+# subgate: h_subgate_conf prints a subgate.conf for the run.
 # Knobs: H_KEEP=1 keeps the work dir; H_KILL_TIMEOUT (s, default 10);
 # H_POSTFIX_CHECKS=1 starts Postfix with postfix-script's checks; H_TMPFS=SIZE
 # puts the work dir on a tmpfs of that size (mounted by h_setup, unmounted by
@@ -684,6 +685,38 @@ h_postconf() {
 	if h__running "$H_CONF"; then
 		postfix -c "$H_CONF" reload >/dev/null 2>&1
 	fi
+}
+
+# ---------------------------------------------------------------- subgate
+
+# h_subgate_conf ['KEY = VALUE'...] - print a subgate.conf for this run: a
+# unix socket, the policy, state, pid file and control socket in H_DIR,
+# no subscribe log, user root with group postfix; each argument replaces
+# the base line of its key or is added (subgate refuses a key set twice).
+h_subgate_conf() {
+	local base=(
+		"socket = unix:$H_DIR/subgate.sock"
+		"user = root"
+		"group = postfix"
+		"policy = $H_DIR/subgate.policy"
+		"subscribe_log ="
+		"state_dir = $H_DIR/state"
+		"pid_file = $H_DIR/subgate.pid"
+		"control_socket = $H_DIR/control.sock"
+	) line arg key used=()
+	for line in "${base[@]}"; do
+		key=${line%% =*}
+		for arg in "$@"; do
+			if [ "${arg%% =*}" = "$key" ]; then
+				line=$arg
+				used+=("$key")
+			fi
+		done
+		echo "$line"
+	done
+	for arg in "$@"; do
+		[[ " ${used[*]} " == *" ${arg%% =*} "* ]] || echo "$arg"
+	done
 }
 
 # ---------------------------------------------------------------- SMTP, queue, log

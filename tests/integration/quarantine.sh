@@ -17,17 +17,8 @@ limit list quar 0/1h hold
 limit ip 1/1h hold
 POL
 h_postfix_start "unix:$H_DIR/subgate.sock"
-cat >"$H_DIR/subgate.conf" <<CONF
-socket = unix:$H_DIR/subgate.sock
-user = root
-group = postfix
-policy = $H_DIR/subgate.policy
-subscribe_log =
-state_dir = $H_DIR/state
-pid_file =
-control_socket = $H_DIR/control.sock
-postfix_config_directory = $H_CONF
-CONF
+h_subgate_conf "pid_file =" "postfix_config_directory = $H_CONF" \
+	>"$H_DIR/subgate.conf"
 start_subgate() {
 	rm -f "$H_DIR/subgate.sock"
 	h_spawn "subgate$1" "$SUBGATE" -f -c "$H_DIR/subgate.conf"

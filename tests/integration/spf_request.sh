@@ -62,21 +62,9 @@ spf fail reject
 spf softfail hold
 spf temperror defer
 POL
-cat >"$H_DIR/subgate.conf" <<CONF
-socket = unix:$H_DIR/subgate.sock
-user = root
-group = postfix
-policy = $H_DIR/subgate.policy
-subscribe_log =
-state_dir = $H_DIR/state
-pid_file = $H_DIR/subgate.pid
-control_socket = $H_DIR/control.sock
-list_domains = lists.example.org
-spf = on
-spf_timeout = 2s
-spf_cache_ttl = 10m
-log_level = debug
-CONF
+h_subgate_conf "list_domains = lists.example.org" "spf = on" \
+	"spf_timeout = 2s" "spf_cache_ttl = 10m" "log_level = debug" \
+	>"$H_DIR/subgate.conf"
 # unshare -m execs the shell, the shell execs subgate: one PID throughout.
 h_spawn subgate unshare -m /bin/sh -c \
 	'mount --bind "$1" /etc/resolv.conf && exec "$2" -f -c "$3"' sh \

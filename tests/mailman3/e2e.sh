@@ -63,20 +63,9 @@ limit list busy 2/1h hold
 limit list closed 0/1h reject
 limit domain example.com 2/10s defer
 POL
-cat >"$H_DIR/subgate.conf" <<CONF
-socket = unix:$H_DIR/subgate.sock
-user = root
-group = postfix
-policy = $H_DIR/subgate.policy
-subscribe_log =
-state_dir = $H_DIR/state
-pid_file = $H_DIR/subgate.pid
-control_socket = $H_DIR/control.sock
-postfix_config_directory = $H_CONF
-list_domains = lists.example.org, noverp.example.org
-spf = off
-log_level = debug
-CONF
+h_subgate_conf "postfix_config_directory = $H_CONF" \
+	"list_domains = lists.example.org, noverp.example.org" "spf = off" \
+	"log_level = debug" >"$H_DIR/subgate.conf"
 "$SUBGATE" -n -c "$H_DIR/subgate.conf" >/dev/null
 h_spawn subgate "$SUBGATE" -f -c "$H_DIR/subgate.conf"
 SUBGATE_PID=$H_LAST_PID
