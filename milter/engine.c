@@ -711,13 +711,12 @@ engine_write_metrics(struct engine *e, FILE *f, uint64_t now_ms)
 }
 
 int
-engine_save_state(struct engine *e,
-    int (*put)(const void *buf, size_t len, void *arg), void *arg)
+engine_save_state(struct engine *e, unsigned char **buf, size_t *len)
 {
 	int rc;
 
 	pthread_mutex_lock(&e->mu);
-	rc = decide_save(e->dec, e->pol, put, arg);
+	rc = decide_save_mem(e->dec, e->pol, buf, len);
 	pthread_mutex_unlock(&e->mu);
 	return rc;
 }

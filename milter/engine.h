@@ -139,11 +139,11 @@ void engine_write_metrics(struct engine *e, FILE *f, uint64_t now_ms);
 #define ENGINE_REQUESTS_MAX 8192
 
 /*
- * engine_save_state / engine_load_state - decide_save() and decide_load()
- * of the engine's decider under its policy, with the engine locked.
+ * engine_save_state / engine_load_state - decide_save_mem() and
+ * decide_load() of the engine's decider under its policy, with the engine
+ * locked (decisions wait for it).
  */
-int engine_save_state(struct engine *e,
-    int (*put)(const void *buf, size_t len, void *arg), void *arg);
+int engine_save_state(struct engine *e, unsigned char **buf, size_t *len);
 int engine_load_state(struct engine *e, const void *buf, size_t len,
     uint64_t now_ms, int64_t shift_s, struct decide_load_info *info, char *err,
     size_t errlen);

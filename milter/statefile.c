@@ -43,34 +43,6 @@ get64(const unsigned char *b)
 	return v;
 }
 
-/* A growing buffer: decide_save() fills it under the engine's lock, the
- * disk is written after. */
-struct membuf {
-	unsigned char *p;
-	size_t n, cap;
-};
-
-static int
-mem_out(const void *buf, size_t len, void *arg)
-{
-	struct membuf *m = arg;
-
-	if (m->n + len > m->cap) {
-		size_t cap = m->cap ? m->cap : 1 << 16;
-		unsigned char *np;
-
-		while (cap < m->n + len)
-			cap *= 2;
-		if ((np = realloc(m->p, cap)) == NULL)
-			return -1;
-		m->p = np;
-		m->cap = cap;
-	}
-	memcpy(m->p + m->n, buf, len);
-	m->n += len;
-	return 0;
-}
-
 /* write_all - <len> bytes to <fd>; 0 or -1 (errno) */
 static int
 write_all(int fd, const unsigned char *p, size_t len)
@@ -94,9 +66,8 @@ statefile_save(struct engine *e, const char *dir, uint64_t wall_ms,
     uint64_t engine_ms, char *err, size_t errlen)
 {
 	char path[4096], tmp[4200];
-	unsigned char clk[CLOCK_LEN];
-	struct membuf m = {0};
-	long long n;
+	unsigned char clk[CLOCK_LEN], *img;
+	size_t len;
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, STATEFILE_NAME);
@@ -104,31 +75,29 @@ statefile_save(struct engine *e, const char *dir, uint64_t wall_ms,
 	memcpy(clk, CLOCK_MAGIC, CLOCK_MAGIC_LEN);
 	put64(clk + CLOCK_MAGIC_LEN, wall_ms);
 	put64(clk + CLOCK_MAGIC_LEN + 8, engine_ms);
-	if (mem_out(clk, sizeof(clk), &m) != 0 ||
-	    engine_save_state(e, mem_out, &m) != 0) {
+	if (engine_save_state(e, &img, &len) != 0) {
 		snprintf(err, errlen, "out of memory");
-		free(m.p);
 		return -1;
 	}
 	fd = open(
 	    tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1 || write_all(fd, m.p, m.n) != 0 || fsync(fd) != 0) {
+	if (fd == -1 || write_all(fd, clk, sizeof(clk)) != 0 ||
+	    write_all(fd, img, len) != 0 || fsync(fd) != 0) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		if (fd != -1) {
 			close(fd);
 			unlink(tmp);
 		}
-		free(m.p);
+		free(img);
 		return -1;
 	}
-	n = (long long)m.n;
-	free(m.p);
+	free(img);
 	if (close(fd) != 0 || rename(tmp, path) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		unlink(tmp);
 		return -1;
 	}
-	return n;
+	return (long long)(sizeof(clk) + len);
 }
 
 /* read_all - the whole file, at most STATEFILE_MAX bytes; NULL and errno

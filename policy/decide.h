@@ -210,6 +210,13 @@ void decide_policy_changed(struct decider *d, const struct policy *old,
 int decide_save(const struct decider *d, const struct policy *p,
     int (*put)(const void *buf, size_t len, void *arg), void *arg);
 
+/*
+ * decide_save_mem - decide_save() into one malloc'd buffer: <*buf> (the
+ * caller frees it) and <*len>. 0, or -1 when out of memory (<*buf> NULL).
+ */
+int decide_save_mem(const struct decider *d, const struct policy *p,
+    unsigned char **buf, size_t *len);
+
 /* What decide_load() found. */
 struct decide_load_info {
 	size_t keys, ids;      /* loaded */

@@ -20,6 +20,7 @@
  *	(decide_policy_changed() does the same on reload).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "decide.h"
@@ -132,6 +133,50 @@ decide_save(const struct decider *d, const struct policy *p,
 	save_table(&o, d->ids);
 	put(&o, "END", 4);
 	return o.rc;
+}
+
+/* A growing buffer for decide_save_mem(). */
+struct membuf {
+	unsigned char *p;
+	size_t n, cap;
+};
+
+static int
+mem_put(const void *buf, size_t len, void *arg)
+{
+	struct membuf *m = arg;
+
+	if (len > m->cap - m->n) {
+		size_t cap = m->cap ? m->cap : 1 << 16;
+		unsigned char *np;
+
+		while (cap - m->n < len)
+			cap *= 2;
+		if ((np = realloc(m->p, cap)) == NULL)
+			return -1;
+		m->p = np;
+		m->cap = cap;
+	}
+	memcpy(m->p + m->n, buf, len);
+	m->n += len;
+	return 0;
+}
+
+int
+decide_save_mem(const struct decider *d, const struct policy *p,
+    unsigned char **buf, size_t *len)
+{
+	struct membuf m = {NULL, 0, 0};
+
+	if (decide_save(d, p, mem_put, &m) != 0) {
+		free(m.p);
+		*buf = NULL;
+		*len = 0;
+		return -1;
+	}
+	*buf = m.p;
+	*len = m.n;
+	return 0;
 }
 
 /* Input cursor. */

@@ -21,29 +21,6 @@
 
 #include "decide.h"
 
-struct mb {
-	unsigned char *p;
-	size_t n, cap;
-};
-
-static int
-put(const void *b, size_t n, void *a)
-{
-	struct mb *m = a;
-
-	if (m->n + n > m->cap) {
-		unsigned char *np;
-
-		m->cap = (m->n + n) * 2;
-		if ((np = realloc(m->p, m->cap)) == NULL)
-			return -1;
-		m->p = np;
-	}
-	memcpy(m->p + m->n, b, n);
-	m->n += n;
-	return 0;
-}
-
 static double
 now(void)
 {
@@ -67,7 +44,8 @@ main(int argc, char **argv)
 	struct origin_conf oc;
 	struct policy *p = NULL;
 	struct decider *d, *d2;
-	struct mb m = {0};
+	unsigned char *img;
+	size_t len;
 	struct origin o;
 	char err[200], ip[64];
 	double t0, t1, t2;
@@ -98,10 +76,10 @@ main(int argc, char **argv)
 	}
 	decide_stats(d, &st);
 	t0 = now();
-	if (decide_save(d, p, put, &m) != 0)
+	if (decide_save_mem(d, p, &img, &len) != 0)
 		return 1;
 	t1 = now();
-	if (decide_load(d2, p, m.p, m.n, (1796321493ULL + n / 100) * 1000, 0,
+	if (decide_load(d2, p, img, len, (1796321493ULL + n / 100) * 1000, 0,
 	        &info, err, sizeof(err)) != 0) {
 		fprintf(stderr, "load: %s\n", err);
 		return 1;
@@ -109,8 +87,8 @@ main(int argc, char **argv)
 	t2 = now();
 	printf("{\"bench\": \"state\", \"keys\": %zu, \"ids\": %zu, "
 	       "\"image_bytes\": %zu, \"save_s\": %.3f, \"load_s\": %.3f}\n",
-	    st.keys.total_keys, st.ids.total_keys, m.n, t1 - t0, t2 - t1);
-	free(m.p);
+	    st.keys.total_keys, st.ids.total_keys, len, t1 - t0, t2 - t1);
+	free(img);
 	decide_free(d);
 	decide_free(d2);
 	policy_free(p);

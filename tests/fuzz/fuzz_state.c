@@ -14,30 +14,6 @@
 
 #include "decide.h"
 
-struct sbuf {
-	unsigned char *b;
-	size_t n, cap;
-};
-
-static int
-put(const void *p, size_t n, void *arg)
-{
-	struct sbuf *sb = arg;
-
-	if (sb->n + n > sb->cap) {
-		size_t cap = (sb->n + n) * 2;
-		unsigned char *nb = realloc(sb->b, cap);
-
-		if (nb == NULL)
-			return -1;
-		sb->b = nb;
-		sb->cap = cap;
-	}
-	memcpy(sb->b + sb->n, p, n);
-	sb->n += n;
-	return 0;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -47,7 +23,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct decide_conf dc;
 	struct policy *p = NULL;
 	struct decider *d, *d2;
-	struct sbuf sb = {0};
+	unsigned char *img = NULL;
+	size_t len = 0;
 	char err[200];
 	int64_t shift;
 
@@ -63,16 +40,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (d != NULL &&
 	    decide_load(d, p, data + 1, size - 1, 1796321493ULL * 1000, shift,
 	        &info, err, sizeof(err)) == 0) {
-		if (decide_save(d, p, put, &sb) != 0)
+		if (decide_save_mem(d, p, &img, &len) != 0)
 			abort();
 		d2 = decide_new(&dc);
 		if (d2 == NULL ||
-		    decide_load(d2, p, sb.b, sb.n, 1796321493ULL * 1000, 0,
-		        &info, err, sizeof(err)) != 0)
+		    decide_load(d2, p, img, len, 1796321493ULL * 1000, 0, &info,
+		        err, sizeof(err)) != 0)
 			abort(); /* what was saved must load */
 		decide_free(d2);
 	}
-	free(sb.b);
+	free(img);
 	decide_free(d);
 	policy_free(p);
 	return 0;

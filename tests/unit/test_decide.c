@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -541,7 +542,7 @@ test_bans_follow_their_rule_across_a_reload(void **state)
 	teardown_fixture(f);
 }
 
-/* A growing buffer for decide_save(). */
+/* A fixed buffer for decide_save()'s callback: its put fails when full. */
 struct sbuf {
 	unsigned char b[1 << 16];
 	size_t n;
@@ -607,6 +608,16 @@ test_state_survives_save_and_load(void **state)
 	    judge(f, "203.0.113.1", "e.com", "mylist", 4, 77, NULL), A);
 	sb.n = 0;
 	assert_int_equal(decide_save(f->dec, f->pol, sbuf_put, &sb), 0);
+	/* decide_save_mem() gives the same bytes. */
+	{
+		unsigned char *img;
+		size_t n;
+
+		assert_int_equal(decide_save_mem(f->dec, f->pol, &img, &n), 0);
+		assert_int_equal(n, sb.n);
+		assert_memory_equal(img, sb.b, n);
+		free(img);
+	}
 	before[0] = '\0';
 	ctab_foreach(decide_counters(f->dec), key_text, before);
 
@@ -696,6 +707,19 @@ test_damaged_state_is_refused_whole(void **state)
 	assert_int_equal(decide_load(d2, f->pol, bad.b, bad.n, T0 * 1000, 0,
 	                     &info, err, sizeof(err)),
 	    -1);
+	/* The counter table's entry count: after the magic (14), version,
+	 * rule count and the one rule's length and text. */
+	memcpy(&bad, &sb, sizeof(sb));
+	memset(bad.b + 14 + 4 + 4 + 2 + (bad.b[22] | bad.b[23] << 8), 0xff, 4);
+	assert_int_equal(decide_load(d2, f->pol, bad.b, bad.n, T0 * 1000, 0,
+	                     &info, err, sizeof(err)),
+	    -1);
+	assert_true(err[0] != '\0');
+	decide_stats(d2, &st);
+	assert_int_equal(st.keys.total_keys, 0);
+	/* A put that fails stops the save with its error. */
+	bad.n = sizeof(bad.b) - 10;
+	assert_int_equal(decide_save(f->dec, f->pol, sbuf_put, &bad), -1);
 	decide_stats(d2, &st);
 	assert_int_equal(st.keys.total_keys, 0);
 	decide_free(d2);
