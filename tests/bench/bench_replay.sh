@@ -16,6 +16,11 @@
 #       against the same replay with an empty policy (the baseline: no
 #       counters); the accounted bytes per tracked key (target <= 100) and
 #       the peak-RSS difference divided by the keys;
+#   (e) where the time goes: lines/s of that empty-policy replay (reading,
+#       parsing, origins, bookkeeping: no counter), best of 3;
+#   (f) (a) again with glibc's transparent huge pages
+#       (GLIBC_TUNABLES=glibc.malloc.hugetlb=1), best of 3, and its ratio
+#       to (a): what address translation costs the counter table;
 #   and the ratios replay/fail2ban (target >= 200) and replay/wc
 #   (target >= 0.1).  A table goes to stdout, then, as the last line, one
 #   JSON object with all figures.
@@ -166,19 +171,28 @@ if [ "$replay_status" = ok ]; then
 	: >"$tmp/empty.policy"
 	track_json=$(best "$tmp/track.out" 1 "$subgatectl" replay \
 		--policy "$tmp/track.policy" --json "$log") || track_json=null
-	base_json=$(best "$tmp/base.out" 1 "$subgatectl" replay \
+	base_json=$(best "$tmp/base.out" "$replay_reps" "$subgatectl" replay \
 		--policy "$tmp/empty.policy" --json "$log") || base_json=null
+fi
+
+# ---- (f) (a) with transparent huge pages
+thp_json=null
+if [ "$replay_status" = ok ]; then
+	thp_json=$(best "$tmp/thp.out" "$replay_reps" env \
+		GLIBC_TUNABLES=glibc.malloc.hugetlb=1 "$subgatectl" replay \
+		--policy "$policy" --json "$log") || thp_json=null
 fi
 
 # ---- figures, table, JSON
 python3 - "$nlines" "$nbytes" "$nf2b" "$wc_json" "$f2b_json" "${f2b_proc:-}" \
 	"${f2b_matched:-}" "$replay_json" "$replay_status" "$tmp/replay.out" \
-	"$subgatectl" "$policy" "$track_json" "$base_json" "$tmp/track.out" <<'EOF'
+	"$subgatectl" "$policy" "$track_json" "$base_json" "$tmp/track.out" \
+	"$thp_json" <<'EOF'
 import json
 import sys
 
 (nlines, nbytes, nf2b, wc_j, f2b_j, f2b_proc, f2b_matched, rep_j, status,
- rep_out, ctl, policy, track_j, base_j, track_out) = sys.argv[1:]
+ rep_out, ctl, policy, track_j, base_j, track_out, thp_j) = sys.argv[1:]
 nlines, nbytes, nf2b = int(nlines), int(nbytes), int(nf2b)
 wc = json.loads(wc_j)
 f2b = json.loads(f2b_j)
@@ -223,6 +237,10 @@ if rep:
         memory = None
 track = json.loads(track_j)
 base = json.loads(base_j)
+thp = json.loads(thp_j)
+empty_lps = nlines / base["wall_s"] if base else None
+thp_lps = nlines / thp["wall_s"] if thp else None
+r_thp = thp_lps / rep_lps if thp_lps and rep_lps else None
 track_mem = rss_per_key = None
 if track and base:
     try:
@@ -282,8 +300,14 @@ if track_mem:
               "PASS" if track_mem.get("bytes_per_key", 1e9) <= 100 else "MISS",
               track["maxrss_kb"] / 1024, base["maxrss_kb"] / 1024,
               fmt(rss_per_key, "{:.1f}")))
+print("(e) replay, empty policy (no counters): %s lines/s" % fmt(empty_lps))
+print("(f) replay with huge pages: %s lines/s, %s x (a)" % (
+    fmt(thp_lps), fmt(r_thp, "{:.2f}")))
 print(json.dumps({
     "bench": "replay", "lines": nlines, "bytes": nbytes,
+    "empty_policy_lps": empty_lps and round(empty_lps),
+    "thp_lps": thp_lps and round(thp_lps),
+    "ratio_thp_replay": r_thp and round(r_thp, 3),
     "track_memory": track_mem,
     "track_maxrss_kb": track and track["maxrss_kb"],
     "base_maxrss_kb": base and base["maxrss_kb"],
