@@ -30,6 +30,9 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+# shellcheck source=demo-lib.bash
+. contrib/demo-lib.bash
+demo_as_root "$@"
 
 keep=
 usage() {
@@ -44,20 +47,9 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-if [ "$(id -u)" -ne 0 ]; then
-	if command -v sudo >/dev/null 2>&1; then
-		exec sudo "$0" "$@"
-	fi
-	echo "demo-mailman3.sh: run as root (private Postfix and Mailman instances)" >&2
-	exit 1
-fi
 start=$SECONDS
 
-contrib/setup-debian.sh --test
-cmake -S . -B build-demo -DCMAKE_BUILD_TYPE=Release -DSUBGATE_TESTS=OFF >/dev/null
-cmake --build build-demo -j"$(nproc)" >/dev/null
-subgate=$top/build-demo/milter/subgate
-subgatectl=$top/build-demo/milter/subgatectl
+demo_build
 
 # shellcheck source=../tests/integration/harness.bash
 . tests/integration/harness.bash
@@ -69,19 +61,9 @@ h_sink_start
 h_postfix_start "unix:$H_DIR/subgate.sock"
 mm3_start mm "$H_PORT" "rest virgin out lmtp command"
 mm3_postfix lists.example.org=mm
-cat >"$H_DIR/subgate.conf" <<CONF
-socket = unix:$H_DIR/subgate.sock
-user = nobody
-group = postfix
-policy = $top/contrib/subgate.policy
-subscribe_log =
-state_dir = $H_DIR/state
-pid_file = $H_DIR/subgate.pid
-control_socket = $H_DIR/control.sock
-postfix_config_directory = $H_CONF
-list_domains = lists.example.org
-spf = off
-CONF
+h_subgate_conf "user = nobody" "policy = $top/contrib/subgate.policy" \
+	"postfix_config_directory = $H_CONF" "list_domains = lists.example.org" \
+	"spf = off" >"$H_DIR/subgate.conf"
 "$subgate" -n -c "$H_DIR/subgate.conf" >/dev/null
 h_spawn subgate "$subgate" -f -c "$H_DIR/subgate.conf"
 subgate_pid=$H_LAST_PID

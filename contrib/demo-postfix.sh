@@ -32,6 +32,9 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+# shellcheck source=demo-lib.bash
+. contrib/demo-lib.bash
+demo_as_root "$@"
 
 keep=
 scale=0.05
@@ -52,19 +55,9 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-if [ "$(id -u)" -ne 0 ]; then
-	if command -v sudo >/dev/null 2>&1; then
-		exec sudo "$0" "$@"
-	fi
-	echo "demo-postfix.sh: run as root (a private Postfix instance is started)" >&2
-	exit 1
-fi
 start=$SECONDS
 
-contrib/setup-debian.sh --test
-cmake -S . -B build-demo -DCMAKE_BUILD_TYPE=Release -DSUBGATE_TESTS=OFF >/dev/null
-cmake --build build-demo -j"$(nproc)" >/dev/null
-subgate=$top/build-demo/milter/subgate
+demo_build
 
 # shellcheck source=../tests/integration/harness.bash
 . tests/integration/harness.bash
@@ -72,16 +65,8 @@ h_setup
 h_sink_start
 log=$H_DIR/subscribe
 : >"$log"
-cat >"$H_DIR/subgate.conf" <<CONF
-socket = unix:$H_DIR/subgate.sock
-user = nobody
-group = postfix
-policy = $top/contrib/subgate.policy
-subscribe_log = $log
-state_dir = $H_DIR/state
-pid_file = $H_DIR/subgate.pid
-control_socket = $H_DIR/control.sock
-CONF
+h_subgate_conf "user = nobody" "policy = $top/contrib/subgate.policy" \
+	"subscribe_log = $log" >"$H_DIR/subgate.conf"
 "$subgate" -n -c "$H_DIR/subgate.conf" >/dev/null
 h_spawn subgate "$subgate" -f -c "$H_DIR/subgate.conf"
 subgate_pid=$H_LAST_PID
@@ -127,7 +112,7 @@ if ! subgate_alive; then
 	exit 1
 fi
 
-"$top/build-demo/milter/subgatectl" replay --json \
+"$subgatectl" replay --json \
 	--policy contrib/subgate.policy "$H_DIR/attack.log" >"$H_DIR/replay.json"
 
 echo
@@ -147,7 +132,7 @@ for line in open(sys.argv[1]):
 C=$H_CONF
 echo
 echo "== The quarantine: what subgate held, by origin (subgatectl quarantine list --by ip)"
-"$top/build-demo/milter/subgatectl" -c "$H_DIR/subgate.conf" quarantine list --by ip >"$H_DIR/by-ip"
+"$subgatectl" -c "$H_DIR/subgate.conf" quarantine list --by ip >"$H_DIR/by-ip"
 head -n 8 "$H_DIR/by-ip"
 echo "== The hold queue of this instance"
 echo "  subgatectl -c $H_DIR/subgate.conf quarantine list [--by ip|subnet|domain|list]"
