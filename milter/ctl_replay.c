@@ -36,6 +36,7 @@
 #define REPLAY_RETRY_PERIOD_S (5 * 86400) /* DELIVERY_RETRY_PERIOD */
 #define REPLAY_TOP_TRIPPED 20
 #define REPLAY_RULE_TEXT 600
+#define REPLAY_AHEAD 8
 
 enum outcome {
 	OUT_PENDING = 0,
@@ -49,16 +50,31 @@ enum outcome {
 static const char *const outcome_names[OUT_COUNT] = {
     "pending", "delivered", "held", "rejected", "discarded", "expired"};
 
-/* One confirmation, from its log record until it is written out. */
+/*
+ * One confirmation, from its log record until it is written out. The
+ * reader thread fills in its origin and its keys' hashes; the deciding
+ * thread only decides.
+ */
 struct conf_rec {
 	uint64_t line;
 	int64_t t0;     /* the request */
 	int64_t t_done; /* when settled */
 	int64_t t_next; /* next retry */
-	enum outcome outcome;
 	const struct policy_rule *rule;
-	uint16_t listlen, addrlen, remotelen, domoff;
-	char data[]; /* list NUL addr NUL remote NUL */
+	uint64_t hash[SCOPE_COUNT]; /* decide_hash() */
+	struct addr ip;             /* ORIGIN_IP: the address */
+	uint8_t okind;              /* enum origin_kind */
+	uint8_t tied;               /* origin from --requests */
+	uint8_t outcome;            /* enum outcome */
+	uint16_t listlen, addrlen, domoff, ipkeylen, subnetkeylen;
+	char data[]; /* list NUL addr NUL ipkey subnetkey */
+};
+
+/* What the reader thread needs: read-only while it runs. */
+struct replay_reader {
+	const struct conf *conf;
+	const struct decider *dec; /* decide_hash() only */
+	const struct reqlog *requests;
 };
 
 struct replay {
@@ -80,9 +96,15 @@ struct replay {
 	int oom;
 	struct reqlog *requests; /* --requests, or NULL */
 	uint64_t req_loaded, req_skipped, req_tied;
+	/*
+	 * Records taken but not yet decided: each one's counter slots are
+	 * prefetched REPLAY_AHEAD decisions before it is decided.
+	 */
+	struct conf_rec *ahead[REPLAY_AHEAD];
+	size_t ahead_head, ahead_len;
 };
 
-/* rec_list / rec_addr / rec_remote - the strings of a record */
+/* rec_list / rec_addr / rec_ipkey / rec_subnetkey - the parts of a record */
 static const char *
 rec_list(const struct conf_rec *c)
 {
@@ -95,32 +117,49 @@ rec_addr(const struct conf_rec *c)
 	return c->data + c->listlen + 1;
 }
 
-static const char *
-rec_remote(const struct conf_rec *c)
+static const uint8_t *
+rec_ipkey(const struct conf_rec *c)
 {
-	return c->data + c->listlen + 1 + c->addrlen + 1;
+	return (const uint8_t *)c->data + c->listlen + 1 + c->addrlen + 1;
+}
+
+static const uint8_t *
+rec_subnetkey(const struct conf_rec *c)
+{
+	return rec_ipkey(c) + c->ipkeylen;
 }
 
 /*
- * replay_origin - the origin of <c>'s request: its remote, or for a
- * request by mail the SMTP client --requests names. Counts ties when
- * <count>.
+ * replay_origin - the origin of a request with remote <remote>/<len> at
+ * <t>: its remote, or for a request by mail the SMTP client --requests
+ * names (then 1 is returned, else 0).
  */
-static void
-replay_origin(
-    struct replay *rp, const struct conf_rec *c, struct origin *o, int count)
+static int
+replay_origin(const struct replay_reader *rr, const char *remote, size_t len,
+    int64_t t, struct origin *o)
 {
 	struct addr client;
 	const char *mail;
 	size_t n;
 
-	origin_from_remote(&rp->conf->origin, rec_remote(c), c->remotelen, o);
-	if (rp->requests == NULL || (mail = origin_mail_addr(o, &n)) == NULL ||
-	    !reqlog_find(rp->requests, mail, n, c->t0, &client))
-		return;
-	origin_from_addr(&rp->conf->origin, &client, o);
-	if (count)
-		rp->req_tied++;
+	origin_from_remote(&rr->conf->origin, remote, len, o);
+	if (rr->requests == NULL || (mail = origin_mail_addr(o, &n)) == NULL ||
+	    !reqlog_find(rr->requests, mail, n, t, &client))
+		return 0;
+	origin_from_addr(&rr->conf->origin, &client, o);
+	return 1;
+}
+
+/* rec_origin - the origin stored in <c> */
+static void
+rec_origin(const struct conf_rec *c, struct origin *o)
+{
+	o->kind = (enum origin_kind)c->okind;
+	o->ip = c->ip;
+	memcpy(o->ipkey, rec_ipkey(c), c->ipkeylen);
+	o->ipkey_len = c->ipkeylen;
+	memcpy(o->subnetkey, rec_subnetkey(c), c->subnetkeylen);
+	o->subnetkey_len = c->subnetkeylen;
 }
 
 /* heap_less - retry order */
@@ -184,7 +223,7 @@ write_decision(struct replay *rp, const struct conf_rec *c)
 	char ip[ORIGIN_KEY_MAX + 8], rule[REPLAY_RULE_TEXT];
 	FILE *f = rp->out;
 
-	replay_origin(rp, c, &o, 0);
+	rec_origin(c, &o);
 	if (o.kind == ORIGIN_IP)
 		addr_format(&o.ip, ip, sizeof(ip));
 	else if (origin_key_format(o.ipkey, o.ipkey_len, ip, sizeof(ip)) == 0)
@@ -313,7 +352,7 @@ judge(struct replay *rp, struct conf_rec *c, int64_t now)
 	struct origin o;
 	struct decide_req req = {0};
 
-	replay_origin(rp, c, &o, now == c->t0);
+	rec_origin(c, &o);
 	req.list = rec_list(c);
 	req.domain = rec_addr(c) + c->domoff;
 	req.origin = &o;
@@ -322,6 +361,7 @@ judge(struct replay *rp, struct conf_rec *c, int64_t now)
 	req.idlen = 0;
 	req.retry = now > c->t0;
 	req.first_ms = (uint64_t)c->t0 * 1000;
+	req.hash = c->hash;
 	if (decide(rp->dec, rp->pol, &req, (uint64_t)now * 1000, &dn) != 0)
 		rp->oom = 1;
 	if ((++rp->decisions & 255) == 0) {
@@ -374,17 +414,21 @@ run_retries(struct replay *rp, int64_t now)
 }
 
 /*
- * replay_make - the record of a "pending" line (NULL for any other), on
- * the reader thread: touches nothing of the replay's state
+ * replay_make - the record of a "pending" line (NULL for any other), with
+ * its origin and its keys' hashes, on the reader thread: reads only what
+ * struct replay_reader holds
  */
 static int
 replay_make(const struct logev *ev, uint64_t lineno, void *arg, void **obj)
 {
-	size_t ll, al, rl;
+	const struct replay_reader *rr = arg;
+	struct decide_req req = {0};
+	struct origin o;
+	size_t ll, al, rl, off;
 	const char *at;
 	struct conf_rec *c;
+	int tied;
 
-	(void)arg;
 	*obj = NULL;
 	if (ev->kind != LOGEV_PENDING)
 		return 0;
@@ -392,30 +436,40 @@ replay_make(const struct logev *ev, uint64_t lineno, void *arg, void **obj)
 	al = strlen(ev->addr);
 	rl = ev->remote.len > 1024 ? 1024 : ev->remote.len;
 	at = strrchr(ev->addr, '@');
-	if ((c = malloc(sizeof(*c) + ll + al + rl + 3)) == NULL)
+	tied = replay_origin(rr, ev->remote.p, rl, ev->time, &o);
+	if ((c = malloc(sizeof(*c) + ll + al + 2 + o.ipkey_len +
+	         o.subnetkey_len)) == NULL)
 		return -1;
 	memset(c, 0, sizeof(*c));
 	c->line = lineno;
 	c->t0 = ev->time;
 	c->listlen = (uint16_t)ll;
 	c->addrlen = (uint16_t)al;
-	c->remotelen = (uint16_t)rl;
 	c->domoff = (uint16_t)(at != NULL ? (size_t)(at - ev->addr) + 1 : al);
+	c->okind = (uint8_t)o.kind;
+	c->tied = (uint8_t)tied;
+	c->ip = o.ip;
+	c->ipkeylen = (uint16_t)o.ipkey_len;
+	c->subnetkeylen = (uint16_t)o.subnetkey_len;
 	memcpy(c->data, ev->list, ll + 1);
-	memcpy(c->data + ll + 1, ev->addr, al + 1);
-	memcpy(c->data + ll + 1 + al + 1, ev->remote.p, rl);
-	c->data[ll + 1 + al + 1 + rl] = '\0';
+	off = ll + 1;
+	memcpy(c->data + off, ev->addr, al + 1);
+	off += al + 1;
+	memcpy(c->data + off, o.ipkey, o.ipkey_len);
+	off += o.ipkey_len;
+	memcpy(c->data + off, o.subnetkey, o.subnetkey_len);
+	req.list = rec_list(c);
+	req.domain = rec_addr(c) + c->domoff;
+	req.origin = &o;
+	decide_hash(rr->dec, &req, c->hash);
 	*obj = c;
 	return 0;
 }
 
-/* replay_take - decide one record, after the retries due by its time */
+/* decide_one - decide <c>, after the retries due by its time */
 static int
-replay_take(void *obj, void *arg)
+decide_one(struct replay *rp, struct conf_rec *c)
 {
-	struct replay *rp = arg;
-	struct conf_rec *c = obj;
-
 	run_retries(rp, c->t0);
 	if (queue_push(rp, c) != 0) {
 		free(c);
@@ -423,9 +477,48 @@ replay_take(void *obj, void *arg)
 		return 1;
 	}
 	rp->confirmations++;
+	rp->req_tied += c->tied;
 	judge(rp, c, c->t0);
 	flush_queue(rp);
 	return rp->oom;
+}
+
+/*
+ * replay_take - take one record: prefetch its counters and decide the one
+ * taken REPLAY_AHEAD records ago
+ */
+static int
+replay_take(void *obj, void *arg)
+{
+	struct replay *rp = arg;
+	struct conf_rec *c = obj, *old;
+
+	decide_prefetch(rp->dec, c->hash);
+	if (rp->ahead_len < REPLAY_AHEAD) {
+		rp->ahead[(rp->ahead_head + rp->ahead_len++) % REPLAY_AHEAD] =
+		    c;
+		return 0;
+	}
+	old = rp->ahead[rp->ahead_head];
+	rp->ahead[rp->ahead_head] = c;
+	rp->ahead_head = (rp->ahead_head + 1) % REPLAY_AHEAD;
+	return decide_one(rp, old);
+}
+
+/* drain_ahead - decide the records still waiting (<decide>), or free them */
+static void
+drain_ahead(struct replay *rp, int decide)
+{
+	while (rp->ahead_len > 0) {
+		struct conf_rec *c = rp->ahead[rp->ahead_head];
+
+		rp->ahead_head = (rp->ahead_head + 1) % REPLAY_AHEAD;
+		rp->ahead_len--;
+		if (decide && !rp->oom)
+			(void)decide_one(rp, c);
+		else
+			free(c);
+	}
 }
 
 /* print_summary - the result, as JSON or text */
@@ -518,6 +611,7 @@ ctl_replay(int argc, char **argv, const struct conf *conf)
 	struct decide_conf dc;
 	struct ctl_input_stats st;
 	struct replay rp;
+	struct replay_reader rr;
 	int ch, json = 0, status = 0, make_failed = 0;
 
 	memset(&rp, 0, sizeof(rp));
@@ -577,11 +671,15 @@ ctl_replay(int argc, char **argv, const struct conf *conf)
 		goto out;
 	}
 	/* Reading and parsing on a second thread, deciding on this one. */
+	rr.conf = conf;
+	rr.dec = rp.dec;
+	rr.requests = rp.requests;
 	status = ctl_read_logs_piped(argv + optind, argc - optind, replay_make,
-	    NULL, replay_take, &rp, free, &st, &make_failed);
+	    &rr, replay_take, &rp, free, &st, &make_failed);
 	if (make_failed)
 		rp.oom = 1;
 	if (status == 0) {
+		drain_ahead(&rp, 1);
 		run_retries(&rp, INT64_MAX);
 		flush_queue(&rp);
 		sample_memory(&rp);
@@ -598,6 +696,7 @@ ctl_replay(int argc, char **argv, const struct conf *conf)
 	}
 	rp.out = NULL;
 out:
+	drain_ahead(&rp, 0);
 	while (rp.qlen > 0) {
 		free(rp.q[rp.qhead]);
 		rp.qhead = (rp.qhead + 1) % rp.qcap;

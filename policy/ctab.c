@@ -2,40 +2,68 @@
  * ctab.c -- bounded table of per-key event times (sliding-window counters)
  *
  * DESCRIPTION
- *	See ctab.h. Layout: a power-of-two array of hash chains and one
- *	doubly linked LRU list. Each entry is one allocation holding its
- *	header, its key and its times (ascending), grown by doubling and
- *	shrunk back when the times it must keep fall, so memory follows the
- *	events actually inside the windows.
+ *	See ctab.h. Three parts, laid out so that a lookup touches as few
+ *	cache lines as possible and nothing but the entry it finds:
+ *
+ *	- The index: open addressing with linear probing over two parallel
+ *	  arrays, 32 bits of each key's hash (<tags>, 0 = empty slot) and
+ *	  the entry pointers. A probe compares tags and only dereferences
+ *	  an entry whose tag matches. Deletion shifts the rest of the probe
+ *	  run back (no tombstones); the tags alone give each slot's home.
+ *	  At most 7/8 full, doubled beyond: the tags are 4 bytes, so even
+ *	  a long probe run reads one or two cache lines.
+ *	- The entries: one block each, header and key, never moved once
+ *	  made, so pointers to them stay valid. Up to CTAB_INLINE_TIMES
+ *	  times sit in the header; more go to a second block, grown by
+ *	  doubling and shrunk back when the times an entry must keep fall.
+ *	- The LRU order: an append-only queue of entry pointers (a ring).
+ *	  Touching an entry appends it and records the position in
+ *	  <qpos>; the entry's older records are then stale and skipped.
+ *	  Moving an entry to the head is thus one write at the queue's end
+ *	  instead of relinking two neighbours in a list, which cost two
+ *	  cache misses per touch. The queue's front is the least recently
+ *	  used entry once stale records are popped. When the ring is full,
+ *	  stale records are squeezed out in place (amortised O(1)). A
+ *	  removed entry that still has records is marked dead and freed
+ *	  when its newest record leaves the queue; every entry's older
+ *	  records lie before its newest, so a popped record never names
+ *	  freed memory.
  *
  *	Byte accounting (ctab_stats.bytes) models glibc's allocator: a block
  *	costs its request plus 8 bytes, rounded up to 16, at least 32.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctab.h"
 #include "siphash.h"
 
-#define MIN_BUCKETS 64
+#define MIN_SLOTS 64
+#define MIN_QUEUE 64
 
 struct ctab {
-	struct ctab_entry **buckets;
-	size_t nbuckets; /* power of two */
-	size_t n;
+	/* The index. */
+	uint32_t *tags;
+	struct ctab_entry **slots;
+	size_t nslots; /* power of two */
+	/* The LRU queue: records at absolute positions [qhead, qtail). */
+	struct ctab_entry **q;
+	size_t qcap; /* power of two */
+	uint64_t qhead, qtail;
+	size_t n; /* live entries */
 	size_t max_keys;
 	uint64_t seed;
-	struct ctab_entry *lru_head, *lru_tail;
 	size_t keys[CTAB_SCOPES];
 	uint64_t evicted[CTAB_SCOPES];
 	uint64_t expired;
-	size_t entry_bytes; /* sum of modelled block sizes */
+	size_t entry_bytes; /* modelled blocks of entries, dead ones too */
 };
 
 /*
  * hash - keyed hash of (scope, key): SipHash-2-4 under a key made of the
  * table's seed and the scope, so that keys an attacker picks (domains,
- * addresses) cannot be made to share a chain
+ * addresses) cannot be made to share a probe run
  */
 static uint64_t
 hash(uint64_t seed, unsigned scope, const uint8_t *k, size_t len)
@@ -44,13 +72,13 @@ hash(uint64_t seed, unsigned scope, const uint8_t *k, size_t len)
 	    seed, (seed * 0x9e3779b97f4a7c15ULL) ^ (uint64_t)scope, k, len);
 }
 
-/* ts_offset - where the times start in an entry with a <keylen> key */
-static size_t
-ts_offset(size_t keylen)
+/* tag_of - the index tag of hash <h>: its low 32 bits, never 0 */
+static inline uint32_t
+tag_of(uint64_t h)
 {
-	size_t off = offsetof(struct ctab_entry, data) + keylen;
+	uint32_t t = (uint32_t)h;
 
-	return (off + 3) & ~(size_t)3;
+	return t != 0 ? t : 1;
 }
 
 /* block_cost - what glibc spends on a block of <n> bytes */
@@ -61,19 +89,24 @@ block_cost(size_t n)
 	return n < 32 ? 32 : n;
 }
 
-/* entry_size - the allocation size of an entry with room for <cap> times */
+/* entry_cost - the modelled bytes of <e>: its block and its time block */
 static size_t
-entry_size(size_t keylen, uint32_t cap)
+entry_cost(const struct ctab_entry *e)
 {
-	return ts_offset(keylen) + (size_t)cap * sizeof(uint32_t);
+	size_t c = block_cost(offsetof(struct ctab_entry, data) + e->keylen);
+
+	if (e->cap > CTAB_INLINE_TIMES)
+		c += block_cost((size_t)e->cap * sizeof(uint32_t));
+	return c;
 }
 
 /* times - the time array of <e> */
-static uint32_t *
+static inline uint32_t *
 times(const struct ctab_entry *e)
 {
-	return (
-	    uint32_t *)(void *)((char *)(uintptr_t)e + ts_offset(e->keylen));
+	struct ctab_entry *m = (struct ctab_entry *)(uintptr_t)e;
+
+	return e->cap > CTAB_INLINE_TIMES ? m->ts.ext : m->ts.in;
 }
 
 const uint8_t *
@@ -89,9 +122,15 @@ ctab_new(size_t max_keys, uint64_t seed)
 
 	if (t == NULL)
 		return NULL;
-	t->nbuckets = MIN_BUCKETS;
-	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
-	if (t->buckets == NULL) {
+	t->nslots = MIN_SLOTS;
+	t->tags = calloc(t->nslots, sizeof(*t->tags));
+	t->slots = calloc(t->nslots, sizeof(*t->slots));
+	t->qcap = MIN_QUEUE;
+	t->q = malloc(t->qcap * sizeof(*t->q));
+	if (t->tags == NULL || t->slots == NULL || t->q == NULL) {
+		free(t->tags);
+		free(t->slots);
+		free(t->q);
 		free(t);
 		return NULL;
 	}
@@ -100,18 +139,47 @@ ctab_new(size_t max_keys, uint64_t seed)
 	return t;
 }
 
+/* free_entry - release <e>'s blocks and their accounting */
+static void
+free_entry(struct ctab *t, struct ctab_entry *e)
+{
+	t->entry_bytes -= entry_cost(e);
+	if (e->cap > CTAB_INLINE_TIMES)
+		free(e->ts.ext);
+	free(e);
+}
+
+/* qat - the record at absolute position <p> */
+static inline struct ctab_entry *
+qat(const struct ctab *t, uint64_t p)
+{
+	return t->q[p & (t->qcap - 1)];
+}
+
+/* current - is the record at <p> (naming <e>) <e>'s newest? */
+static inline int
+current(const struct ctab_entry *e, uint64_t p)
+{
+	return e->qpos == (uint32_t)p;
+}
+
 void
 ctab_free(struct ctab *t)
 {
-	struct ctab_entry *e, *next;
+	uint64_t p;
 
 	if (t == NULL)
 		return;
-	for (e = t->lru_head; e != NULL; e = next) {
-		next = e->lnext;
-		free(e);
+	/* Every entry, dead or alive, has exactly one newest record. */
+	for (p = t->qhead; p < t->qtail; p++) {
+		struct ctab_entry *e = qat(t, p);
+
+		if (current(e, p))
+			free_entry(t, e);
 	}
-	free(t->buckets);
+	free(t->tags);
+	free(t->slots);
+	free(t->q);
 	free(t);
 }
 
@@ -121,41 +189,40 @@ ctab_hash(const struct ctab *t, unsigned scope, const void *key, size_t len)
 	return hash(t->seed, scope, key, len);
 }
 
-/* slot - the chain head pointer for hash <h> (only its low 32 bits count,
- * as in an entry) */
-static struct ctab_entry **
-slot(const struct ctab *t, uint64_t h)
-{
-	return &t->buckets[(uint32_t)h & (t->nbuckets - 1)];
-}
-
-/* find_link - the pointer that points at the entry for the key, or NULL */
-static struct ctab_entry **
-find_link(const struct ctab *t, uint64_t h, unsigned scope, const void *key,
+/*
+ * find_slot - the slot holding the entry for the key (hash <h>), or
+ * SIZE_MAX
+ */
+static size_t
+find_slot(const struct ctab *t, uint64_t h, unsigned scope, const void *key,
     size_t len)
 {
-	struct ctab_entry **pp = slot(t, h);
+	size_t mask = t->nslots - 1, i;
+	uint32_t tag = tag_of(h);
 
-	for (; *pp != NULL; pp = &(*pp)->hnext) {
-		struct ctab_entry *e = *pp;
+	for (i = tag & mask; t->tags[i] != 0; i = (i + 1) & mask) {
+		const struct ctab_entry *e;
 
-		if (e->hash == (uint32_t)h && e->scope == scope &&
-		    e->keylen == len && memcmp(e->data, key, len) == 0)
-			return pp;
+		if (t->tags[i] != tag)
+			continue;
+		e = t->slots[i];
+		if (e->scope == scope && e->keylen == len &&
+		    memcmp(e->data, key, len) == 0)
+			return i;
 	}
-	return NULL;
+	return SIZE_MAX;
 }
 
 struct ctab_entry *
 ctab_find_h(const struct ctab *t, uint64_t h, unsigned scope, const void *key,
     size_t len)
 {
-	struct ctab_entry **pp;
+	size_t i;
 
 	if (scope >= CTAB_SCOPES || len > CTAB_KEY_MAX)
 		return NULL;
-	pp = find_link(t, h, scope, key, len);
-	return pp != NULL ? *pp : NULL;
+	i = find_slot(t, h, scope, key, len);
+	return i != SIZE_MAX ? t->slots[i] : NULL;
 }
 
 struct ctab_entry *
@@ -166,82 +233,198 @@ ctab_find(const struct ctab *t, unsigned scope, const void *key, size_t len)
 	return ctab_find_h(t, hash(t->seed, scope, key, len), scope, key, len);
 }
 
-/* lru_unlink - take <e> out of the LRU list */
-static void
-lru_unlink(struct ctab *t, struct ctab_entry *e)
+void
+ctab_prefetch(const struct ctab *t, uint64_t h)
 {
-	if (e->lprev != NULL)
-		e->lprev->lnext = e->lnext;
-	else
-		t->lru_head = e->lnext;
-	if (e->lnext != NULL)
-		e->lnext->lprev = e->lprev;
-	else
-		t->lru_tail = e->lprev;
-	e->lprev = e->lnext = NULL;
+	size_t i = tag_of(h) & (t->nslots - 1);
+
+	__builtin_prefetch(&t->tags[i]);
+	__builtin_prefetch(&t->slots[i]);
 }
 
-/* lru_push - put <e> at the head of the LRU list */
+/* index_put - file <e> under tag <tag> (a free slot exists) */
 static void
-lru_push(struct ctab *t, struct ctab_entry *e)
+index_put(uint32_t *tags, struct ctab_entry **slots, size_t nslots,
+    uint32_t tag, struct ctab_entry *e)
 {
-	e->lprev = NULL;
-	e->lnext = t->lru_head;
-	if (t->lru_head != NULL)
-		t->lru_head->lprev = e;
-	t->lru_head = e;
-	if (t->lru_tail == NULL)
-		t->lru_tail = e;
+	size_t mask = nslots - 1, i;
+
+	for (i = tag & mask; tags[i] != 0; i = (i + 1) & mask)
+		;
+	tags[i] = tag;
+	slots[i] = e;
 }
 
-/* delete_entry - unlink <e> everywhere and free it */
+/*
+ * index_del - empty slot <i> and shift back the rest of its probe run: a
+ * later entry moves into the hole unless its home lies cyclically in
+ * (hole, its slot]
+ */
+static void
+index_del(struct ctab *t, size_t i)
+{
+	size_t mask = t->nslots - 1, j = i, home;
+
+	for (;;) {
+		j = (j + 1) & mask;
+		if (t->tags[j] == 0)
+			break;
+		home = t->tags[j] & mask;
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		t->tags[i] = t->tags[j];
+		t->slots[i] = t->slots[j];
+		i = j;
+	}
+	t->tags[i] = 0;
+	t->slots[i] = NULL;
+}
+
+/* grow_index - double the index; -1 (nothing changed) on failure */
+static int
+grow_index(struct ctab *t)
+{
+	size_t ns = t->nslots * 2, i;
+	uint32_t *tags = calloc(ns, sizeof(*tags));
+	struct ctab_entry **slots = calloc(ns, sizeof(*slots));
+
+	if (tags == NULL || slots == NULL) {
+		free(tags);
+		free(slots);
+		return -1;
+	}
+	for (i = 0; i < t->nslots; i++)
+		if (t->tags[i] != 0)
+			index_put(tags, slots, ns, t->tags[i], t->slots[i]);
+	free(t->tags);
+	free(t->slots);
+	t->tags = tags;
+	t->slots = slots;
+	t->nslots = ns;
+	return 0;
+}
+
+/*
+ * compact_queue - squeeze stale records out of the queue in place, in
+ * order, freeing dead entries as their newest record goes
+ */
+static void
+compact_queue(struct ctab *t)
+{
+	uint64_t p, w = t->qhead;
+
+	for (p = t->qhead; p < t->qtail; p++) {
+		struct ctab_entry *e = qat(t, p);
+
+		if (!current(e, p))
+			continue;
+		if (e->dead) {
+			free_entry(t, e);
+			continue;
+		}
+		t->q[w & (t->qcap - 1)] = e;
+		e->qpos = (uint32_t)w;
+		w++;
+	}
+	t->qtail = w;
+}
+
+/* resize_queue - move the queue into a ring of <cap> records (room for
+ * every record); -1 (nothing changed) on failure */
+static int
+resize_queue(struct ctab *t, size_t cap)
+{
+	struct ctab_entry **nq = malloc(cap * sizeof(*nq));
+	uint64_t p;
+
+	if (nq == NULL)
+		return -1;
+	for (p = t->qhead; p < t->qtail; p++)
+		nq[p & (cap - 1)] = qat(t, p);
+	free(t->q);
+	t->q = nq;
+	t->qcap = cap;
+	return 0;
+}
+
+/*
+ * queue_room - make room for one more record: squeeze out stale ones
+ * when the ring is full, and keep it at most 3/4 full of live records
+ * afterwards. -1 when the ring is full and cannot grow.
+ */
+static int
+queue_room(struct ctab *t)
+{
+	size_t len = (size_t)(t->qtail - t->qhead);
+
+	if (len < t->qcap)
+		return 0;
+	compact_queue(t);
+	len = (size_t)(t->qtail - t->qhead);
+	if (len >= t->qcap / 4 * 3 && resize_queue(t, t->qcap * 2) != 0 &&
+	    len == t->qcap)
+		return -1;
+	if (len < t->qcap / 8 && t->qcap / 2 >= MIN_QUEUE)
+		(void)resize_queue(t, t->qcap / 2);
+	return 0;
+}
+
+/* queue_push - append a record for <e> (room was made) */
+static inline void
+queue_push(struct ctab *t, struct ctab_entry *e)
+{
+	e->qpos = (uint32_t)t->qtail;
+	t->q[t->qtail & (t->qcap - 1)] = e;
+	t->qtail++;
+}
+
+/*
+ * pop_garbage - drop stale records and dead entries from the front, so
+ * that the front names the least recently used live entry
+ */
+static void
+pop_garbage(struct ctab *t)
+{
+	while (t->qhead < t->qtail) {
+		struct ctab_entry *e = qat(t, t->qhead);
+
+		if (current(e, t->qhead)) {
+			if (!e->dead)
+				return;
+			free_entry(t, e);
+		}
+		t->qhead++;
+	}
+}
+
+/*
+ * delete_entry - take <e> out of the index and the counts; free it now if
+ * its newest record is at the front, else when the queue lets go of it
+ */
 static void
 delete_entry(struct ctab *t, struct ctab_entry *e)
 {
-	struct ctab_entry **pp =
-	    find_link(t, e->hash, e->scope, e->data, e->keylen);
+	size_t i = find_slot(t, hash(t->seed, e->scope, e->data, e->keylen),
+	    e->scope, e->data, e->keylen);
 
-	if (pp != NULL)
-		*pp = e->hnext;
-	lru_unlink(t, e);
+	if (i != SIZE_MAX)
+		index_del(t, i);
 	t->keys[e->scope]--;
 	t->n--;
-	t->entry_bytes -= block_cost(entry_size(e->keylen, e->cap));
-	free(e);
-}
-
-/* grow_buckets - double the bucket array; failure just keeps chains long */
-static void
-grow_buckets(struct ctab *t)
-{
-	size_t nb = t->nbuckets * 2, i;
-	struct ctab_entry **nbk = calloc(nb, sizeof(*nbk));
-
-	if (nbk == NULL)
-		return;
-	for (i = 0; i < t->nbuckets; i++) {
-		struct ctab_entry *e = t->buckets[i], *next;
-
-		for (; e != NULL; e = next) {
-			size_t h = e->hash & (nb - 1);
-
-			next = e->hnext;
-			e->hnext = nbk[h];
-			nbk[h] = e;
-		}
-	}
-	free(t->buckets);
-	t->buckets = nbk;
-	t->nbuckets = nb;
+	e->dead = 1;
+	pop_garbage(t);
 }
 
 void
 ctab_touch(struct ctab *t, struct ctab_entry *e, uint32_t now_s)
 {
-	if (t->lru_head != e) {
-		lru_unlink(t, e);
-		lru_push(t, e);
-	}
+	/*
+	 * Already the newest record: nothing to do. Else append; when the
+	 * ring can neither be squeezed nor grown the entry keeps its place
+	 * (an LRU order that lags, never a lost entry).
+	 */
+	if (!current(e, t->qtail - 1) && queue_room(t) == 0)
+		queue_push(t, e);
 	if (now_s > e->last_s)
 		e->last_s = now_s;
 }
@@ -256,84 +439,90 @@ ctab_get(
 	    t, hash(t->seed, scope, key, len), scope, key, len, now_s);
 }
 
+/* evict_lru - remove the least recently used live entry */
+static void
+evict_lru(struct ctab *t)
+{
+	struct ctab_entry *e;
+
+	pop_garbage(t);
+	if (t->qhead == t->qtail)
+		return;
+	e = qat(t, t->qhead);
+	t->evicted[e->scope]++;
+	delete_entry(t, e);
+}
+
 struct ctab_entry *
 ctab_get_h(struct ctab *t, uint64_t h, unsigned scope, const void *key,
     size_t len, uint32_t now_s)
 {
-	struct ctab_entry **pp, *e;
+	struct ctab_entry *e;
+	size_t i;
 
 	if (scope >= CTAB_SCOPES || len > CTAB_KEY_MAX)
 		return NULL;
-	pp = find_link(t, h, scope, key, len);
-	if (pp != NULL) {
-		ctab_touch(t, *pp, now_s);
-		return *pp;
+	i = find_slot(t, h, scope, key, len);
+	if (i != SIZE_MAX) {
+		ctab_touch(t, t->slots[i], now_s);
+		return t->slots[i];
 	}
-	e = calloc(1, entry_size(len, 0));
-	if (e == NULL)
+	/*
+	 * Room first, so that a failure leaves the table as it was: a
+	 * free slot (the index may run fuller than 7/8 if it cannot grow),
+	 * a queue record, then the block.
+	 */
+	if (t->n + 1 > t->nslots / 8 * 7 && grow_index(t) != 0 &&
+	    t->n + 1 >= t->nslots)
 		return NULL;
-	if (t->n >= t->max_keys && t->lru_tail != NULL) {
-		t->evicted[t->lru_tail->scope]++;
-		delete_entry(t, t->lru_tail);
-	}
-	e->hash = (uint32_t)h;
+	if (queue_room(t) != 0)
+		return NULL;
+	if ((e = calloc(1, offsetof(struct ctab_entry, data) + len)) == NULL)
+		return NULL;
+	if (t->n >= t->max_keys)
+		evict_lru(t);
 	e->scope = (uint8_t)scope;
 	e->keylen = (uint8_t)len;
 	memcpy(e->data, key, len);
 	e->last_s = now_s;
-	pp = slot(t, h);
-	e->hnext = *pp;
-	*pp = e;
-	lru_push(t, e);
+	e->cap = CTAB_INLINE_TIMES;
+	index_put(t->tags, t->slots, t->nslots, tag_of(h), e);
+	queue_push(t, e);
 	t->n++;
 	t->keys[scope]++;
-	t->entry_bytes += block_cost(entry_size(len, 0));
-	if (t->n > t->nbuckets)
-		grow_buckets(t);
+	t->entry_bytes += entry_cost(e);
 	return e;
 }
 
 /*
- * relink - after realloc moved the entry at address <old> to <e>, fix every
- * pointer to it. <old> is only compared, as an integer, never dereferenced.
+ * resize_times - give <e> room for exactly <cap> times (inline when
+ * <cap> <= CTAB_INLINE_TIMES). The entry itself never moves. -1 on
+ * allocation failure, <e> unchanged.
  */
-static void
-relink(struct ctab *t, uintptr_t old, struct ctab_entry *e)
-{
-	struct ctab_entry **pp = slot(t, e->hash);
-
-	for (; *pp != NULL; pp = &(*pp)->hnext)
-		if ((uintptr_t)*pp == old) {
-			*pp = e;
-			break;
-		}
-	if (e->lprev != NULL)
-		e->lprev->lnext = e;
-	else
-		t->lru_head = e;
-	if (e->lnext != NULL)
-		e->lnext->lprev = e;
-	else
-		t->lru_tail = e;
-}
-
-/* resize - give <*ep> room for exactly <cap> times */
 static int
-resize(struct ctab *t, struct ctab_entry **ep, uint32_t cap)
+resize_times(struct ctab *t, struct ctab_entry *e, uint32_t cap)
 {
-	struct ctab_entry *e = *ep;
-	uintptr_t old = (uintptr_t)e;
-	size_t before = block_cost(entry_size(e->keylen, e->cap));
+	size_t before = entry_cost(e);
+	uint32_t *ts;
 
-	e = realloc(e, entry_size(e->keylen, cap));
-	if (e == NULL)
-		return -1;
+	if (cap <= CTAB_INLINE_TIMES) {
+		cap = CTAB_INLINE_TIMES;
+		if (e->cap > CTAB_INLINE_TIMES) {
+			ts = e->ts.ext;
+			memcpy(e->ts.in, ts, (size_t)e->nts * sizeof(*ts));
+			free(ts);
+		}
+	} else {
+		ts = realloc(e->cap > CTAB_INLINE_TIMES ? e->ts.ext : NULL,
+		    (size_t)cap * sizeof(*ts));
+		if (ts == NULL)
+			return -1;
+		if (e->cap <= CTAB_INLINE_TIMES)
+			memcpy(ts, e->ts.in, (size_t)e->nts * sizeof(*ts));
+		e->ts.ext = ts;
+	}
 	e->cap = cap;
-	if ((uintptr_t)e != old)
-		relink(t, old, e);
-	t->entry_bytes =
-	    t->entry_bytes - before + block_cost(entry_size(e->keylen, cap));
-	*ep = e;
+	t->entry_bytes = t->entry_bytes - before + entry_cost(e);
 	return 0;
 }
 
@@ -350,12 +539,9 @@ ctab_add_event(struct ctab *t, struct ctab_entry **ep, uint32_t now_s,
 		drop++;
 	if (e->nts - drop >= keep_n)
 		drop = e->nts - (keep_n - 1);
-	if (drop > 0) {
-		memmove(ts, ts + drop, (e->nts - drop) * sizeof(*ts));
-		e->nts -= drop;
-	}
-	want = e->nts + 1;
-	if (want > e->cap || e->cap > 2 * want + 2) {
+	want = e->nts - drop + 1;
+	if (want > e->cap ||
+	    (e->cap > CTAB_INLINE_TIMES && e->cap > 2 * want + 2)) {
 		/* Grow by doubling, never past what must be kept. */
 		uint32_t cap = 1;
 
@@ -363,14 +549,31 @@ ctab_add_event(struct ctab *t, struct ctab_entry **ep, uint32_t now_s,
 			cap *= 2;
 		if (cap > keep_n)
 			cap = keep_n > want ? keep_n : want;
-		/*
-		 * A failed shrink is harmless (the block is big enough); only a
-		 * failed grow, where nothing was dropped, is an error.
-		 */
-		if (cap != e->cap && resize(t, ep, cap) != 0 && want > e->cap)
-			return -1;
-		e = *ep;
+		if (cap < CTAB_INLINE_TIMES)
+			cap = CTAB_INLINE_TIMES;
+		if (cap < e->cap) {
+			/*
+			 * Shrinking: drop first, so the kept times fit.
+			 * A failed shrink is harmless (the block is big
+			 * enough).
+			 */
+			if (drop > 0) {
+				memmove(ts, ts + drop,
+				    (e->nts - drop) * sizeof(*ts));
+				e->nts -= drop;
+				drop = 0;
+			}
+			(void)resize_times(t, e, cap);
+		} else if (cap != e->cap && resize_times(t, e, cap) != 0) {
+			/* Only a failed grow, where nothing fits, fails. */
+			if (want > e->cap)
+				return -1;
+		}
 		ts = times(e);
+	}
+	if (drop > 0) {
+		memmove(ts, ts + drop, (e->nts - drop) * sizeof(*ts));
+		e->nts -= drop;
 	}
 	/* Times stay sorted even if the clock steps back a little. */
 	if (e->nts > 0 && ts[e->nts - 1] > now_s)
@@ -417,19 +620,32 @@ size_t
 ctab_expire(struct ctab *t, uint32_t now_s, const uint32_t idle_s[CTAB_SCOPES],
     size_t budget)
 {
-	struct ctab_entry *e = t->lru_tail, *prev;
-	size_t removed = 0, looked = 0;
+	size_t removed = 0, looked = 0, records = 0;
+	uint64_t p;
 
-	while (e != NULL && removed < budget && looked < 4 * budget) {
-		prev = e->lprev;
+	pop_garbage(t);
+	/*
+	 * From the least recently used on. Stale records in between are
+	 * skipped, but count towards a bound too, so that one call stays
+	 * cheap whatever the queue holds.
+	 */
+	for (p = t->qhead; p < t->qtail && removed < budget &&
+	     looked < 4 * budget && records < 16 * budget;
+	     p++, records++) {
+		struct ctab_entry *e = qat(t, p);
+
+		if (!current(e, p) || e->dead)
+			continue;
 		looked++;
 		if ((uint64_t)e->last_s + idle_s[e->scope] < now_s &&
 		    e->ban_until <= now_s) {
 			delete_entry(t, e);
 			t->expired++;
 			removed++;
+			/* delete_entry() may have popped the front past p. */
+			if (p < t->qhead)
+				p = t->qhead - 1;
 		}
-		e = prev;
 	}
 	return removed;
 }
@@ -449,12 +665,15 @@ int
 ctab_foreach(const struct ctab *t,
     int (*fn)(const struct ctab_entry *e, void *arg), void *arg)
 {
-	const struct ctab_entry *e;
+	uint64_t p;
 	int rc;
 
-	for (e = t->lru_head; e != NULL; e = e->lnext)
-		if ((rc = fn(e, arg)) != 0)
+	for (p = t->qtail; p > t->qhead; p--) {
+		const struct ctab_entry *e = qat(t, p - 1);
+
+		if (current(e, p - 1) && !e->dead && (rc = fn(e, arg)) != 0)
 			return rc;
+	}
 	return 0;
 }
 
@@ -462,12 +681,15 @@ int
 ctab_foreach_oldest(const struct ctab *t,
     int (*fn)(const struct ctab_entry *e, void *arg), void *arg)
 {
-	const struct ctab_entry *e;
+	uint64_t p;
 	int rc;
 
-	for (e = t->lru_tail; e != NULL; e = e->lprev)
-		if ((rc = fn(e, arg)) != 0)
+	for (p = t->qhead; p < t->qtail; p++) {
+		const struct ctab_entry *e = qat(t, p);
+
+		if (current(e, p) && !e->dead && (rc = fn(e, arg)) != 0)
 			return rc;
+	}
 	return 0;
 }
 
@@ -480,6 +702,9 @@ ctab_stats(const struct ctab *t, struct ctab_stats *s)
 	s->total_keys = t->n;
 	s->expired = t->expired;
 	s->max_keys = t->max_keys;
-	s->bytes = block_cost(sizeof(*t)) +
-	    block_cost(t->nbuckets * sizeof(*t->buckets)) + t->entry_bytes;
+	s->index_bytes = block_cost(t->nslots * sizeof(*t->tags)) +
+	    block_cost(t->nslots * sizeof(*t->slots));
+	s->lru_bytes = block_cost(t->qcap * sizeof(*t->q));
+	s->bytes = block_cost(sizeof(*t)) + s->index_bytes + s->lru_bytes +
+	    t->entry_bytes;
 }

@@ -37,23 +37,26 @@
 
 #define CTAB_KEY_MAX 255
 #define CTAB_SCOPES 8
+#define CTAB_INLINE_TIMES 2 /* times an entry holds without a second block */
 
 struct ctab;
 
 struct ctab_entry {
-	struct ctab_entry *hnext; /* hash chain */
-	struct ctab_entry *lprev; /* LRU list; head is the most recent */
-	struct ctab_entry *lnext;
+	union {
+		uint32_t in[CTAB_INLINE_TIMES]; /* cap <= CTAB_INLINE_TIMES */
+		uint32_t *ext;                  /* else: a block of cap times */
+	} ts;
 	uint32_t last_s;    /* last time an event was added or touched */
 	uint32_t ban_until; /* 0: not banned */
-	uint32_t hash;      /* low bits of the key's hash */
 	uint32_t nts;       /* times stored */
 	uint32_t cap;       /* room for times */
+	uint32_t qpos;      /* LRU queue position of its newest record */
 	uint16_t ban_rule;  /* owner's rule index for the ban */
 	uint8_t ban_action; /* owner's action code for the ban */
 	uint8_t scope;
 	uint8_t keylen;
-	uint8_t data[]; /* key bytes, then aligned uint32 times */
+	uint8_t dead;   /* removed, freed once the LRU queue lets go of it */
+	uint8_t data[]; /* key bytes */
 };
 
 struct ctab_stats {
@@ -61,7 +64,9 @@ struct ctab_stats {
 	size_t total_keys;
 	uint64_t evicted[CTAB_SCOPES];
 	uint64_t expired;
-	size_t bytes; /* estimated heap bytes, table included */
+	size_t bytes;       /* estimated heap bytes, table included */
+	size_t index_bytes; /* of which the hash index */
+	size_t lru_bytes;   /* of which the LRU queue */
 	size_t max_keys;
 };
 
@@ -93,6 +98,13 @@ struct ctab_entry *ctab_get_h(struct ctab *t, uint64_t h, unsigned scope,
     const void *key, size_t len, uint32_t now_s);
 
 /*
+ * ctab_prefetch - start loading the index slot where a key of hash <h>
+ * (from ctab_hash()) would be, so that a lookup a little later does not
+ * wait for memory. A hint only: changes nothing.
+ */
+void ctab_prefetch(const struct ctab *t, uint64_t h);
+
+/*
  * ctab_find - the entry for (<scope>, <key>/<len>) or NULL. Does not touch
  * the LRU order. <scope> < CTAB_SCOPES, <len> <= CTAB_KEY_MAX.
  */
@@ -111,7 +123,8 @@ struct ctab_entry *ctab_get(struct ctab *t, unsigned scope, const void *key,
 
 /*
  * ctab_touch - move <e> to the head of the LRU list and set its last_s to
- * <now_s> (if later), as ctab_get() does for an existing key. O(1).
+ * <now_s> (if later), as ctab_get() does for an existing key. Amortised
+ * O(1).
  */
 void ctab_touch(struct ctab *t, struct ctab_entry *e, uint32_t now_s);
 

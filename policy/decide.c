@@ -120,34 +120,61 @@ allow_match(const struct policy *p, const struct decide_req *r)
 	return NULL;
 }
 
-/* set_key - copy one key into the decision */
+/* build_keys - the four keys of <r> into <key>/<keylen> (0: none) */
 static void
-set_key(struct decision *dn, enum scope s, const void *key, size_t len)
-{
-	if (len > CTAB_KEY_MAX)
-		len = CTAB_KEY_MAX;
-	memcpy(dn->key[s], key, len);
-	dn->keylen[s] = (uint16_t)len;
-}
-
-/* build_keys - the four keys of <r> into <dn> */
-static void
-build_keys(const struct decide_req *r, struct decision *dn)
+build_keys(const struct decide_req *r, uint8_t key[SCOPE_COUNT][CTAB_KEY_MAX],
+    uint16_t keylen[SCOPE_COUNT])
 {
 	const struct origin *o = r->origin;
-	size_t i, n = strlen(r->list);
+	size_t i, n = strlen(r->list), len[SCOPE_COUNT];
+	const void *src[SCOPE_COUNT];
 
-	set_key(dn, SCOPE_IP, o->ipkey, o->ipkey_len);
-	set_key(dn, SCOPE_SUBNET, o->subnetkey, o->subnetkey_len);
-	set_key(dn, SCOPE_DOMAIN, r->domain, strlen(r->domain));
+	src[SCOPE_IP] = o->ipkey;
+	len[SCOPE_IP] = o->ipkey_len;
+	src[SCOPE_SUBNET] = o->subnetkey;
+	len[SCOPE_SUBNET] = o->subnetkey_len;
+	src[SCOPE_DOMAIN] = r->domain;
+	len[SCOPE_DOMAIN] = strlen(r->domain);
+	for (i = 0; i < SCOPE_COUNT; i++) {
+		if (i == SCOPE_LIST)
+			continue;
+		if (len[i] > CTAB_KEY_MAX)
+			len[i] = CTAB_KEY_MAX;
+		memcpy(key[i], src[i], len[i]);
+		keylen[i] = (uint16_t)len[i];
+	}
 	n = n > CTAB_KEY_MAX ? CTAB_KEY_MAX : n;
 	for (i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)r->list[i];
 
-		dn->key[SCOPE_LIST][i] =
-		    (ch >= 'A' && ch <= 'Z') ? ch + 32 : ch;
+		key[SCOPE_LIST][i] = (ch >= 'A' && ch <= 'Z') ? ch + 32 : ch;
 	}
-	dn->keylen[SCOPE_LIST] = (uint16_t)n;
+	keylen[SCOPE_LIST] = (uint16_t)n;
+}
+
+void
+decide_hash(const struct decider *d, const struct decide_req *r,
+    uint64_t hash[SCOPE_COUNT])
+{
+	uint8_t key[SCOPE_COUNT][CTAB_KEY_MAX];
+	uint16_t keylen[SCOPE_COUNT];
+	size_t s;
+
+	build_keys(r, key, keylen);
+	for (s = 0; s < SCOPE_COUNT; s++)
+		hash[s] = keylen[s] == 0
+		    ? 0
+		    : ctab_hash(d->keys, (unsigned)s, key[s], keylen[s]);
+}
+
+void
+decide_prefetch(const struct decider *d, const uint64_t hash[SCOPE_COUNT])
+{
+	size_t s;
+
+	for (s = 0; s < SCOPE_COUNT; s++)
+		if (hash[s] != 0)
+			ctab_prefetch(d->keys, hash[s]);
 }
 
 /* applies - does limit rule <rule> serve this confirmation? */
@@ -281,9 +308,9 @@ record(struct decider *d, const struct decision *dn, enum scope s,
 /* lookup - hash and find each key once (<hk>: the hashes); check bans.
  * Returns the banned scopes as a bit mask (1 << scope). */
 static int
-lookup(struct decider *d, const struct policy *p, struct decision *dn,
-    uint64_t hk[SCOPE_COUNT], struct ctab_entry *e[SCOPE_COUNT], uint32_t now_s,
-    size_t *best_idx, int dry)
+lookup(struct decider *d, const struct policy *p, const struct decide_req *r,
+    struct decision *dn, uint64_t hk[SCOPE_COUNT],
+    struct ctab_entry *e[SCOPE_COUNT], uint32_t now_s, size_t *best_idx)
 {
 	int request_banned = 0;
 	size_t s, ri;
@@ -293,13 +320,15 @@ lookup(struct decider *d, const struct policy *p, struct decision *dn,
 		hk[s] = 0;
 		if (dn->keylen[s] == 0)
 			continue;
-		hk[s] = ctab_hash(d->keys, s, dn->key[s], dn->keylen[s]);
+		hk[s] = r->hash != NULL
+		    ? r->hash[s]
+		    : ctab_hash(d->keys, s, dn->key[s], dn->keylen[s]);
 		e[s] =
 		    ctab_find_h(d->keys, hk[s], s, dn->key[s], dn->keylen[s]);
 		if (e[s] == NULL)
 			continue;
 		/* Used now: to the LRU head before any insertion evicts. */
-		if (!dry)
+		if (!r->dry)
 			ctab_touch(d->keys, e[s], now_s);
 		if (e[s]->ban_until <= now_s)
 			continue;
@@ -382,9 +411,9 @@ decide(struct decider *d, const struct policy *p, const struct decide_req *r,
 		return err;
 	}
 
-	build_keys(r, out);
+	build_keys(r, out->key, out->keylen);
 	find_needs(p, r, out, nd);
-	request_banned = lookup(d, p, out, hk, e, now_s, &best_idx, r->dry);
+	request_banned = lookup(d, p, r, out, hk, e, now_s, &best_idx);
 
 	for (i = 0; i < p->nrules; i++) {
 		const struct policy_rule *rule = &p->rules[i];

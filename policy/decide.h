@@ -89,6 +89,12 @@ struct decide_req {
 	 * counting, so a floored hold is counted as a hold, not a delivery.
 	 */
 	enum action floor;
+	/*
+	 * <hash>: the keys' hashes from decide_hash() (for the same request
+	 * and decider), or NULL to have decide() compute them. A caller on
+	 * two threads hashes on the one that does not decide.
+	 */
+	const uint64_t *hash;
 };
 
 /* What one limit saw while deciding. */
@@ -141,6 +147,23 @@ void decide_free(struct decider *d);
  */
 int decide(struct decider *d, const struct policy *p,
     const struct decide_req *r, uint64_t now_ms, struct decision *out);
+
+/*
+ * decide_hash - the hashes of <r>'s counter keys in <d>'s table into
+ * <hash>[SCOPE_COUNT] (0 where a scope has no key), for decide_req.hash
+ * and decide_prefetch(). Reads only what decide_new() set: safe on
+ * another thread while decide() runs.
+ */
+void decide_hash(const struct decider *d, const struct decide_req *r,
+    uint64_t hash[SCOPE_COUNT]);
+
+/*
+ * decide_prefetch - start loading the counter table's slots for the keys
+ * of <hash> (from decide_hash()), a few decisions before deciding them,
+ * so that the lookups of several decisions wait for memory at once. A
+ * hint only: changes nothing.
+ */
+void decide_prefetch(const struct decider *d, const uint64_t hash[SCOPE_COUNT]);
 
 /*
  * decide_expire - drop idle counters and identities: at most <budget> of

@@ -22,7 +22,7 @@
 
 #include "ctl_pipe.h"
 
-#define RECORDS 5000 /* many batches */
+#define RECORDS 60000 /* many batches (CTL_PIPE_BATCH is 4096) */
 
 static char path[64];
 
