@@ -49,7 +49,7 @@ one_record(struct input *in, const struct logrec *rec)
 		report(in, lineno, "line without a Mailman log prefix");
 		return;
 	}
-	res = logline_parse(rec->p, rec->len, &ev);
+	res = logline_parse_rec(rec, &ev);
 	if (res == LOGLINE_OTHER)
 		return;
 	if (res != LOGLINE_OK) {

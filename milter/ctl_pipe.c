@@ -6,8 +6,15 @@
  *	and queues them (at most CTL_PIPE_QUEUED waiting, so memory stays
  *	bounded whatever the consumer's speed); one mutex and two condition
  *	variables guard the queue, taken once per batch, not per record.
+ *
+ *	Objects live in their batch's arena (chunks of CTL_PIPE_CHUNK bytes,
+ *	filled in turn). A batch the caller is done with goes back to the
+ *	reader on a spare list with its chunks, so that in a steady state
+ *	nothing is allocated: a malloc() per object, freed on the other
+ *	thread, had the two threads fighting over glibc's arena lock.
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -20,10 +27,23 @@
  */
 #define CTL_PIPE_BATCH 4096
 #define CTL_PIPE_QUEUED 4
+#define CTL_PIPE_CHUNK (128 * 1024)
+
+struct chunk {
+	struct chunk *next;
+	size_t used, cap;
+	max_align_t mem[];
+};
+
+struct ctl_pipe_arena {
+	struct chunk *first; /* chunks in fill order */
+	struct chunk *cur;   /* the one being filled */
+};
 
 struct batch {
 	struct batch *next;
 	size_t n;
+	struct ctl_pipe_arena arena;
 	void *obj[CTL_PIPE_BATCH];
 };
 
@@ -32,6 +52,7 @@ struct pipe {
 	pthread_cond_t filled; /* a batch was queued, or the reader ended */
 	pthread_cond_t room;   /* a batch was taken, or the taker stopped */
 	struct batch *head, *tail;
+	struct batch *spare; /* taken batches, for the reader to refill */
 	size_t queued;
 	int done; /* the reader has ended (under mu) */
 	int stop; /* the taker wants no more (under mu) */
@@ -46,6 +67,79 @@ struct pipe {
 	struct ctl_input_stats *st;
 	int status;
 };
+
+void *
+ctl_pipe_alloc(struct ctl_pipe_arena *a, size_t n)
+{
+	const size_t align = _Alignof(max_align_t);
+	struct chunk *c = a->cur;
+	void *p;
+
+	n = (n + align - 1) / align * align;
+	/* The next chunk of the list, or a new one, when this one is full. */
+	while (c == NULL || c->cap - c->used < n) {
+		if (c != NULL && c->next != NULL) {
+			c = c->next;
+			c->used = 0;
+			continue;
+		}
+		{
+			size_t cap = n > CTL_PIPE_CHUNK ? n : CTL_PIPE_CHUNK;
+			struct chunk *nc =
+			    malloc(offsetof(struct chunk, mem) + cap);
+
+			if (nc == NULL)
+				return NULL;
+			nc->next = NULL;
+			nc->used = 0;
+			nc->cap = cap;
+			if (c != NULL)
+				c->next = nc;
+			else
+				a->first = nc;
+			c = nc;
+		}
+	}
+	a->cur = c;
+	p = (char *)c->mem + c->used;
+	c->used += n;
+	return p;
+}
+
+/* batch_free - a batch and its chunks */
+static void
+batch_free(struct batch *b)
+{
+	struct chunk *c, *next;
+
+	for (c = b->arena.first; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(b);
+}
+
+/* batch_get - an empty batch: a spare one, or a new one (NULL: no memory) */
+static struct batch *
+batch_get(struct pipe *p)
+{
+	struct batch *b;
+
+	pthread_mutex_lock(&p->mu);
+	b = p->spare;
+	if (b != NULL)
+		p->spare = b->next;
+	pthread_mutex_unlock(&p->mu);
+	if (b == NULL && (b = malloc(sizeof(*b))) != NULL)
+		b->arena.first = NULL;
+	if (b != NULL) {
+		b->n = 0;
+		b->arena.cur = b->arena.first;
+		if (b->arena.cur != NULL)
+			b->arena.cur->used = 0;
+	}
+	return b;
+}
 
 /* hand - queue the reader's batch; 0, or -1 when the taker has stopped */
 static int
@@ -71,9 +165,10 @@ hand(struct pipe *p)
 	if (stopped) {
 		size_t i;
 
-		for (i = 0; i < p->cur->n; i++)
-			p->drop(p->cur->obj[i]);
-		free(p->cur);
+		if (p->drop != NULL)
+			for (i = 0; i < p->cur->n; i++)
+				p->drop(p->cur->obj[i]);
+		batch_free(p->cur);
 	}
 	p->cur = NULL;
 	return stopped ? -1 : 0;
@@ -86,20 +181,16 @@ one(const struct logev *ev, uint64_t lineno, void *arg)
 	struct pipe *p = arg;
 	void *obj = NULL;
 
-	if (p->make(ev, lineno, p->make_arg, &obj) != 0) {
+	if (p->cur == NULL && (p->cur = batch_get(p)) == NULL) {
+		p->make_failed = 1;
+		return 1;
+	}
+	if (p->make(ev, lineno, p->make_arg, &p->cur->arena, &obj) != 0) {
 		p->make_failed = 1;
 		return 1;
 	}
 	if (obj == NULL)
 		return 0;
-	if (p->cur == NULL) {
-		if ((p->cur = malloc(sizeof(*p->cur))) == NULL) {
-			p->drop(obj);
-			p->make_failed = 1;
-			return 1;
-		}
-		p->cur->n = 0;
-	}
 	p->cur->obj[p->cur->n++] = obj;
 	if (p->cur->n == CTL_PIPE_BATCH)
 		return hand(p) != 0;
@@ -113,8 +204,12 @@ reader(void *arg)
 	struct pipe *p = arg;
 
 	p->status = ctl_read_logs(p->paths, p->npaths, one, p, p->st);
-	if (p->cur != NULL)
+	if (p->cur != NULL && p->cur->n > 0) {
 		(void)hand(p);
+	} else if (p->cur != NULL) {
+		batch_free(p->cur);
+		p->cur = NULL;
+	}
 	pthread_mutex_lock(&p->mu);
 	p->done = 1;
 	pthread_cond_signal(&p->filled);
@@ -129,7 +224,7 @@ ctl_read_logs_piped(char **paths, int npaths, ctl_pipe_make_fn make,
 {
 	struct pipe p = {0};
 	pthread_t t;
-	struct batch *b;
+	struct batch *b, *done = NULL;
 	int stopped = 0;
 	size_t i;
 
@@ -151,6 +246,11 @@ ctl_read_logs_piped(char **paths, int npaths, ctl_pipe_make_fn make,
 	}
 	for (;;) {
 		pthread_mutex_lock(&p.mu);
+		if (done != NULL) {
+			done->next = p.spare;
+			p.spare = done;
+			done = NULL;
+		}
 		while (p.head == NULL && !p.done)
 			pthread_cond_wait(&p.filled, &p.mu);
 		b = p.head;
@@ -166,7 +266,8 @@ ctl_read_logs_piped(char **paths, int npaths, ctl_pipe_make_fn make,
 			break; /* the reader ended and everything was taken */
 		for (i = 0; i < b->n; i++) {
 			if (stopped) {
-				drop(b->obj[i]);
+				if (drop != NULL)
+					drop(b->obj[i]);
 			} else if (take(b->obj[i], take_arg) != 0) {
 				stopped = 1;
 				pthread_mutex_lock(&p.mu);
@@ -175,9 +276,17 @@ ctl_read_logs_piped(char **paths, int npaths, ctl_pipe_make_fn make,
 				pthread_mutex_unlock(&p.mu);
 			}
 		}
-		free(b);
+		done = b;
 	}
 	pthread_join(t, NULL);
+	if (done != NULL)
+		batch_free(done);
+	while ((b = p.spare) != NULL) {
+		p.spare = b->next;
+		batch_free(b);
+	}
+	if (p.cur != NULL) /* the reader failed part way */
+		batch_free(p.cur);
 	pthread_cond_destroy(&p.room);
 	pthread_cond_destroy(&p.filled);
 	pthread_mutex_destroy(&p.mu);

@@ -14,20 +14,35 @@
 
 #include "ctl.h"
 
+/* Memory for the objects of one batch (see ctl_pipe_alloc). */
+struct ctl_pipe_arena;
+
+/*
+ * ctl_pipe_alloc - <n> bytes, aligned for any type, for an object made by
+ * <make>; NULL when out of memory. The memory belongs to the batch: it
+ * lives until <take> has returned for the batch's last object (or the
+ * batch is dropped), so <take> copies whatever it keeps longer. Batches
+ * and their memory are recycled: no allocation per object, and no memory
+ * freed on the other thread.
+ */
+void *ctl_pipe_alloc(struct ctl_pipe_arena *a, size_t n);
+
 /*
  * ctl_pipe_make_fn - on the reader thread: the object for one record in
- * <*obj> (NULL to skip the record); 0, or -1 when it cannot be made (out of
- * memory: reading stops). Must not touch what <take> works on.
+ * <*obj> (NULL to skip the record), from ctl_pipe_alloc(<a>, ...); 0, or -1
+ * when it cannot be made (out of memory: reading stops). Must not touch
+ * what <take> works on.
  */
-typedef int (*ctl_pipe_make_fn)(
-    const struct logev *ev, uint64_t lineno, void *arg, void **obj);
+typedef int (*ctl_pipe_make_fn)(const struct logev *ev, uint64_t lineno,
+    void *arg, struct ctl_pipe_arena *a, void **obj);
 
-/* ctl_pipe_take_fn - on the calling thread: consume one object (it owns it
- * now); non-zero stops the reading. */
+/* ctl_pipe_take_fn - on the calling thread: consume one object (valid
+ * until the call returns, see ctl_pipe_alloc); non-zero stops the
+ * reading. */
 typedef int (*ctl_pipe_take_fn)(void *obj, void *arg);
 
-/* ctl_pipe_drop_fn - release an object made but never taken; called on
- * either thread, both at once: it must be thread-safe (free() is). */
+/* ctl_pipe_drop_fn - told of an object made but never taken (NULL: not
+ * told); called on either thread, both at once: it must be thread-safe. */
 typedef void (*ctl_pipe_drop_fn)(void *obj);
 
 /*

@@ -37,6 +37,12 @@
 #define REPLAY_TOP_TRIPPED 20
 #define REPLAY_RULE_TEXT 600
 #define REPLAY_AHEAD 8
+/* The largest record: the strings and keys struct logev and struct
+ * origin allow, rounded up to keep the slots aligned. */
+#define REPLAY_REC_MAX                                                         \
+	((sizeof(struct conf_rec) + LOGEV_LIST_MAX + LOGEV_ADDR_MAX +          \
+	     2 * ORIGIN_KEY_MAX + 15) /                                        \
+	    16 * 16)
 
 enum outcome {
 	OUT_PENDING = 0,
@@ -100,8 +106,9 @@ struct replay {
 	 * Records taken but not yet decided: each one's counter slots are
 	 * prefetched REPLAY_AHEAD decisions before it is decided.
 	 */
-	struct conf_rec *ahead[REPLAY_AHEAD];
+	struct conf_rec *ahead[REPLAY_AHEAD]; /* slots in ahead_mem */
 	size_t ahead_head, ahead_len;
+	char *ahead_mem;
 };
 
 /* rec_list / rec_addr / rec_ipkey / rec_subnetkey - the parts of a record */
@@ -130,21 +137,27 @@ rec_subnetkey(const struct conf_rec *c)
 }
 
 /*
- * replay_origin - the origin of a request with remote <remote>/<len> at
- * <t>: its remote, or for a request by mail the SMTP client --requests
+ * replay_origin - the origin of the request <ev>: its remote (at most
+ * 1024 bytes of it), or for a request by mail the SMTP client --requests
  * names (then 1 is returned, else 0).
  */
 static int
-replay_origin(const struct replay_reader *rr, const char *remote, size_t len,
-    int64_t t, struct origin *o)
+replay_origin(
+    const struct replay_reader *rr, const struct logev *ev, struct origin *o)
 {
 	struct addr client;
 	const char *mail;
 	size_t n;
 
-	origin_from_remote(&rr->conf->origin, remote, len, o);
+	/* The parser has read an IP literal already. */
+	if (ev->remote_kind == REMOTE_IP) {
+		origin_from_addr(&rr->conf->origin, &ev->remote_ip, o);
+		return 0;
+	}
+	origin_from_remote(&rr->conf->origin, ev->remote.p,
+	    ev->remote.len > 1024 ? 1024 : ev->remote.len, o);
 	if (rr->requests == NULL || (mail = origin_mail_addr(o, &n)) == NULL ||
-	    !reqlog_find(rr->requests, mail, n, t, &client))
+	    !reqlog_find(rr->requests, mail, n, ev->time, &client))
 		return 0;
 	origin_from_addr(&rr->conf->origin, &client, o);
 	return 1;
@@ -344,8 +357,11 @@ sample_memory(struct replay *rp)
 	}
 }
 
-/* judge - one decision for <c> at <now>; settles it or schedules a retry */
-static void
+/*
+ * judge - one decision for <c> at <now>: settles it (0), or sets its next
+ * retry (1: the caller schedules it)
+ */
+static int
 judge(struct replay *rp, struct conf_rec *c, int64_t now)
 {
 	struct decision dn;
@@ -384,11 +400,7 @@ judge(struct replay *rp, struct conf_rec *c, int64_t now)
 			break;
 		}
 		c->t_next = now + REPLAY_RETRY_WAIT_S;
-		if (heap_push(rp, c) == 0)
-			return;
-		rp->oom = 1;
-		c->outcome = OUT_EXPIRED;
-		break;
+		return 1;
 	case ACT_HOLD:
 		c->outcome = OUT_HELD;
 		break;
@@ -400,16 +412,36 @@ judge(struct replay *rp, struct conf_rec *c, int64_t now)
 		break;
 	}
 	rp->outcomes[c->outcome]++;
+	return 0;
 }
 
-/* run_retries - every retry due at or before <now> */
+/* schedule - put <c> (owned) on the retry heap; when out of memory it
+ * expires */
+static void
+schedule(struct replay *rp, struct conf_rec *c)
+{
+	if (heap_push(rp, c) == 0)
+		return;
+	rp->oom = 1;
+	c->outcome = OUT_EXPIRED;
+	rp->outcomes[OUT_EXPIRED]++;
+}
+
+/*
+ * run_retries - every retry due at or before <now>. Without --decisions
+ * the heap owns its records: a settled one is freed here; with it the
+ * log-order queue owns them.
+ */
 static void
 run_retries(struct replay *rp, int64_t now)
 {
 	while (rp->hlen > 0 && rp->heap[0]->t_next <= now) {
 		struct conf_rec *c = heap_pop(rp);
 
-		judge(rp, c, c->t_next);
+		if (judge(rp, c, c->t_next))
+			schedule(rp, c);
+		if (c->outcome != OUT_PENDING && rp->out == NULL)
+			free(c);
 	}
 }
 
@@ -419,12 +451,13 @@ run_retries(struct replay *rp, int64_t now)
  * struct replay_reader holds
  */
 static int
-replay_make(const struct logev *ev, uint64_t lineno, void *arg, void **obj)
+replay_make(const struct logev *ev, uint64_t lineno, void *arg,
+    struct ctl_pipe_arena *a, void **obj)
 {
 	const struct replay_reader *rr = arg;
 	struct decide_req req = {0};
 	struct origin o;
-	size_t ll, al, rl, off;
+	size_t ll, al, off;
 	const char *at;
 	struct conf_rec *c;
 	int tied;
@@ -434,11 +467,11 @@ replay_make(const struct logev *ev, uint64_t lineno, void *arg, void **obj)
 		return 0;
 	ll = strlen(ev->list);
 	al = strlen(ev->addr);
-	rl = ev->remote.len > 1024 ? 1024 : ev->remote.len;
 	at = strrchr(ev->addr, '@');
-	tied = replay_origin(rr, ev->remote.p, rl, ev->time, &o);
-	if ((c = malloc(sizeof(*c) + ll + al + 2 + o.ipkey_len +
-	         o.subnetkey_len)) == NULL)
+	tied = replay_origin(rr, ev, &o);
+	if ((c = ctl_pipe_alloc(a,
+	         sizeof(*c) + ll + al + 2 + o.ipkey_len + o.subnetkey_len)) ==
+	    NULL)
 		return -1;
 	memset(c, 0, sizeof(*c));
 	c->line = lineno;
@@ -466,46 +499,89 @@ replay_make(const struct logev *ev, uint64_t lineno, void *arg, void **obj)
 	return 0;
 }
 
-/* decide_one - decide <c>, after the retries due by its time */
+/* rec_size - the bytes of <c> */
+static size_t
+rec_size(const struct conf_rec *c)
+{
+	return sizeof(*c) + c->listlen + 1 + c->addrlen + 1 + c->ipkeylen +
+	    c->subnetkeylen;
+}
+
+/* rec_copy - a malloc'd copy of <c>; NULL when out of memory */
+static struct conf_rec *
+rec_copy(const struct conf_rec *c)
+{
+	struct conf_rec *n = malloc(rec_size(c));
+
+	if (n != NULL)
+		memcpy(n, c, rec_size(c));
+	return n;
+}
+
+/*
+ * decide_one - decide <c> (borrowed), after the retries due by its time.
+ * Most records settle at once and are done with; one that waits for a
+ * retry, or (--decisions) for an earlier record to settle, is copied.
+ */
 static int
 decide_one(struct replay *rp, struct conf_rec *c)
 {
+	struct conf_rec *own;
+	int retry;
+
 	run_retries(rp, c->t0);
-	if (queue_push(rp, c) != 0) {
-		free(c);
+	rp->confirmations++;
+	rp->req_tied += c->tied;
+	retry = judge(rp, c, c->t0);
+	if (!retry && (rp->out == NULL || rp->qlen == 0)) {
+		if (rp->out != NULL)
+			write_decision(rp, c);
+		return rp->oom;
+	}
+	if ((own = rec_copy(c)) == NULL) {
 		rp->oom = 1;
 		return 1;
 	}
-	rp->confirmations++;
-	rp->req_tied += c->tied;
-	judge(rp, c, c->t0);
+	if (rp->out != NULL && queue_push(rp, own) != 0) {
+		free(own);
+		rp->oom = 1;
+		return 1;
+	}
+	if (retry) {
+		schedule(rp, own);
+		if (own->outcome != OUT_PENDING && rp->out == NULL)
+			free(own);
+	}
 	flush_queue(rp);
 	return rp->oom;
 }
 
 /*
- * replay_take - take one record: prefetch its counters and decide the one
+ * replay_take - take one record: prefetch its counters, copy it into the
+ * look-ahead ring (the pipe's memory is only lent) and decide the one
  * taken REPLAY_AHEAD records ago
  */
 static int
 replay_take(void *obj, void *arg)
 {
 	struct replay *rp = arg;
-	struct conf_rec *c = obj, *old;
+	struct conf_rec *c = obj;
+	size_t slot;
+	int rc = 0;
 
 	decide_prefetch(rp->dec, c->hash);
-	if (rp->ahead_len < REPLAY_AHEAD) {
-		rp->ahead[(rp->ahead_head + rp->ahead_len++) % REPLAY_AHEAD] =
-		    c;
-		return 0;
+	if (rp->ahead_len == REPLAY_AHEAD) {
+		slot = rp->ahead_head;
+		rc = decide_one(rp, rp->ahead[slot]);
+		rp->ahead_head = (rp->ahead_head + 1) % REPLAY_AHEAD;
+	} else {
+		slot = (rp->ahead_head + rp->ahead_len++) % REPLAY_AHEAD;
 	}
-	old = rp->ahead[rp->ahead_head];
-	rp->ahead[rp->ahead_head] = c;
-	rp->ahead_head = (rp->ahead_head + 1) % REPLAY_AHEAD;
-	return decide_one(rp, old);
+	memcpy(rp->ahead[slot], c, rec_size(c));
+	return rc;
 }
 
-/* drain_ahead - decide the records still waiting (<decide>), or free them */
+/* drain_ahead - decide the records still waiting (<decide>), or drop them */
 static void
 drain_ahead(struct replay *rp, int decide)
 {
@@ -516,8 +592,6 @@ drain_ahead(struct replay *rp, int decide)
 		rp->ahead_len--;
 		if (decide && !rp->oom)
 			(void)decide_one(rp, c);
-		else
-			free(c);
 	}
 }
 
@@ -660,11 +734,15 @@ ctl_replay(int argc, char **argv, const struct conf *conf)
 	decide_conf_init(&dc);
 	dc.max_keys = (size_t)conf->max_keys;
 	if ((rp.dec = decide_new(&dc)) == NULL ||
-	    (rp.tripped = tally_new()) == NULL) {
+	    (rp.tripped = tally_new()) == NULL ||
+	    (rp.ahead_mem = malloc(REPLAY_AHEAD * REPLAY_REC_MAX)) == NULL) {
 		fprintf(stderr, "replay: out of memory\n");
 		status = CTL_EXIT_USAGE;
 		goto out;
 	}
+	for (size_t i = 0; i < REPLAY_AHEAD; i++)
+		rp.ahead[i] = (struct conf_rec *)(void *)(rp.ahead_mem +
+		    i * REPLAY_REC_MAX);
 	if (dpath != NULL && (rp.out = fopen(dpath, "w")) == NULL) {
 		perror(dpath);
 		status = CTL_EXIT_USAGE;
@@ -675,7 +753,7 @@ ctl_replay(int argc, char **argv, const struct conf *conf)
 	rr.dec = rp.dec;
 	rr.requests = rp.requests;
 	status = ctl_read_logs_piped(argv + optind, argc - optind, replay_make,
-	    &rr, replay_take, &rp, free, &st, &make_failed);
+	    &rr, replay_take, &rp, NULL, &st, &make_failed);
 	if (make_failed)
 		rp.oom = 1;
 	if (status == 0) {
@@ -703,7 +781,11 @@ out:
 		rp.qlen--;
 	}
 	free(rp.q);
+	if (dpath == NULL) /* else the queue owned them */
+		while (rp.hlen > 0)
+			free(rp.heap[--rp.hlen]);
 	free(rp.heap);
+	free(rp.ahead_mem);
 	tally_free(rp.tripped);
 	decide_free(rp.dec);
 	policy_free(rp.pol);

@@ -66,7 +66,7 @@ record(struct feed *f, const struct logrec *rec)
 		log_warnx("%s: line without a Mailman log prefix", f->path);
 		return;
 	}
-	r = logline_parse(rec->p, rec->len, &ev);
+	r = logline_parse_rec(rec, &ev);
 	if (r == LOGLINE_OK)
 		engine_log_record(f->ev->engine, &ev);
 	else if (r != LOGLINE_OTHER) {

@@ -312,9 +312,12 @@ logline_is_chain(const char *s, size_t n)
 	}
 }
 
-/* logline_remote_kind - classify the remote of a pending record */
+/*
+ * logline_remote_kind - classify the remote of a pending record; an IP
+ * literal is parsed into <ip>
+ */
 static enum logev_remote
-logline_remote_kind(const char *s, size_t n)
+logline_remote_kind(const char *s, size_t n, struct addr *ip)
 {
 	static const char unid[] = "unidentified origin";
 	const char *at;
@@ -332,7 +335,7 @@ logline_remote_kind(const char *s, size_t n)
 			;
 		return at - s >= 2 && at < s + n ? REMOTE_MAIL : REMOTE_OTHER;
 	}
-	return logline_is_ip(s, n) ? REMOTE_IP : REMOTE_OTHER;
+	return addr_parse(s, n, ip) == 0 ? REMOTE_IP : REMOTE_OTHER;
 }
 
 /*
@@ -354,7 +357,7 @@ logline_who(const char *s, size_t n, const char sep[2], char extra,
 	 * backward run stops at a '<', '>' or \s, so runs never overlap and
 	 * the walk is linear.
 	 */
-	for (j = n >= 3 ? n - 3 : 0; j >= 2; j--) {
+	for (j = n >= 3 && memchr(s, '>', n) != NULL ? n - 3 : 0; j >= 2; j--) {
 		if (s[j] != '>' || s[j + 1] != sep[0] || s[j + 2] != sep[1])
 			continue;
 		for (k = j; k > 0; k--) {
@@ -419,7 +422,8 @@ logline_pending(const char *s, size_t n, struct logev *ev)
 		ev->remote.len = (size_t)(nl - ev->remote.p);
 	if (ev->remote.len == 0)
 		return LOGLINE_MALFORMED;
-	ev->remote_kind = logline_remote_kind(ev->remote.p, ev->remote.len);
+	ev->remote_kind =
+	    logline_remote_kind(ev->remote.p, ev->remote.len, &ev->remote_ip);
 	return LOGLINE_OK;
 }
 
@@ -637,15 +641,11 @@ logline_kind(const char *m, size_t n, struct logev *ev)
  * (LOGLINE_NUL), then the prefix (LOGLINE_NOPREFIX, LOGLINE_BADDATE),
  * then the message. One trailing '\r' is ignored. Runs in O(<len>).
  */
-enum logline_result
-logline_parse(const char *rec, size_t len, struct logev *ev)
+/* logline_reset - <ev> as an unparsed record: LOGEV_OTHER, empty */
+static void
+logline_reset(struct logev *ev)
 {
-	size_t pl;
-	enum logline_result r;
-
 	ev->kind = LOGEV_OTHER;
-	ev->time = 0;
-	ev->pid = 0;
 	ev->digest = 0;
 	ev->list[0] = '\0';
 	ev->addr[0] = '\0';
@@ -655,7 +655,36 @@ logline_parse(const char *rec, size_t len, struct logev *ev)
 	ev->remote.p = NULL;
 	ev->remote.len = 0;
 	ev->remote_kind = REMOTE_NONE;
+	memset(&ev->remote_ip, 0, sizeof(ev->remote_ip));
+}
 
+/*
+ * logline_body - the message of <rec>/<len> after its prefix of <pl>
+ * bytes (time and PID already in <ev>)
+ */
+static enum logline_result
+logline_body(const char *rec, size_t len, size_t pl, struct logev *ev)
+{
+	enum logline_result r;
+
+	if (len > pl && rec[len - 1] == '\r')
+		len--;
+	r = logline_kind(rec + pl, len - pl, ev);
+	if (r != LOGLINE_OK) {
+		/* Leave nothing half-filled for a caller that ignores <r>. */
+		logline_reset(ev);
+	}
+	return r;
+}
+
+enum logline_result
+logline_parse(const char *rec, size_t len, struct logev *ev)
+{
+	size_t pl;
+
+	logline_reset(ev);
+	ev->time = 0;
+	ev->pid = 0;
 	if (memchr(rec, '\0', len) != NULL)
 		return LOGLINE_NUL;
 	pl = logline_scan_prefix(rec, len, &ev->time, &ev->pid);
@@ -663,23 +692,22 @@ logline_parse(const char *rec, size_t len, struct logev *ev)
 		return LOGLINE_NOPREFIX;
 	if (pl == LL_PREFIX_BAD)
 		return LOGLINE_BADDATE;
-	if (len > pl && rec[len - 1] == '\r')
-		len--;
-	r = logline_kind(rec + pl, len - pl, ev);
-	if (r != LOGLINE_OK) {
-		/* Leave nothing half-filled for a caller that ignores <r>. */
-		ev->kind = LOGEV_OTHER;
-		ev->digest = 0;
-		ev->list[0] = '\0';
-		ev->addr[0] = '\0';
-		ev->addr2[0] = '\0';
-		ev->name.p = NULL;
-		ev->name.len = 0;
-		ev->remote.p = NULL;
-		ev->remote.len = 0;
-		ev->remote_kind = REMOTE_NONE;
-	}
-	return r;
+	return logline_body(rec, len, pl, ev);
+}
+
+enum logline_result
+logline_parse_rec(const struct logrec *rec, struct logev *ev)
+{
+	if (!rec->prefixed || rec->plen == 0)
+		return logline_parse(rec->p, rec->len, ev);
+	logline_reset(ev);
+	ev->time = 0;
+	ev->pid = 0;
+	if (memchr(rec->p, '\0', rec->len) != NULL)
+		return LOGLINE_NUL;
+	ev->time = rec->time;
+	ev->pid = rec->pid;
+	return logline_body(rec->p, rec->len, rec->plen, ev);
 }
 
 const char *
@@ -747,8 +775,8 @@ logjoin_room(size_t have, size_t want)
  * or -1 (allocation failure; nothing changed).
  */
 static int
-logjoin_start(
-    struct logjoin *j, int b, const char *line, size_t len, int prefixed)
+logjoin_start(struct logjoin *j, int b, const char *line, size_t len,
+    size_t plen, int64_t t, uint32_t pid)
 {
 	size_t n = logjoin_room(0, len);
 
@@ -763,8 +791,11 @@ logjoin_start(
 	j->building.len = 0;
 	j->building.lineno = j->lineno;
 	j->building.nlines = 1;
-	j->building.prefixed = prefixed;
+	j->building.prefixed = plen > 0;
 	j->building.truncated = n < len;
+	j->building.plen = plen;
+	j->building.time = t;
+	j->building.pid = pid;
 	return 0;
 }
 
@@ -780,14 +811,16 @@ logjoin_push(
 {
 	struct logrec done;
 	size_t donelen, room, n;
-	int64_t t;
-	uint32_t pid;
+	int64_t t = 0;
+	uint32_t pid = 0;
+	size_t plen;
 	int old;
 
 	j->lineno++;
-	if (logline_prefix(line, len, &t, &pid) > 0) {
+	if ((plen = logline_prefix(line, len, &t, &pid)) > 0) {
 		if (!j->have)
-			return logjoin_start(j, j->cur, line, len, 1);
+			return logjoin_start(
+			    j, j->cur, line, len, plen, t, pid);
 		/*
 		 * Build the new record in the other buffer first: on failure
 		 * the old one is still being built and only this line is lost.
@@ -795,7 +828,7 @@ logjoin_push(
 		done = j->building;
 		donelen = j->len;
 		old = j->cur;
-		if (logjoin_start(j, !old, line, len, 1) == -1)
+		if (logjoin_start(j, !old, line, len, plen, t, pid) == -1)
 			return -1;
 		*out = done;
 		out->p = j->buf[old];
@@ -804,7 +837,7 @@ logjoin_push(
 	}
 
 	if (!j->have)
-		return logjoin_start(j, j->cur, line, len, 0);
+		return logjoin_start(j, j->cur, line, len, 0, 0, 0);
 	/* '\n' + line, as much of it as fits. */
 	room = LOGJOIN_MAX - j->len;
 	n = room == 0 ? 0 : 1 + (len < room - 1 ? len : room - 1);

@@ -33,6 +33,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "addr.h"
+
 #define LOGEV_ADDR_MAX 256
 #define LOGEV_LIST_MAX 256
 #define LOGJOIN_MAX (64 * 1024)
@@ -87,6 +89,7 @@ struct logev {
 	struct logspan remote;         /* PENDING: remote text; NEW: whence;
 	                                  DELETED: whence; AUTOUNSUB: reason */
 	enum logev_remote remote_kind; /* PENDING only, else REMOTE_NONE */
+	struct addr remote_ip;         /* REMOTE_IP: the address, parsed */
 };
 
 enum logline_result {
@@ -135,6 +138,10 @@ struct logrec {
 	unsigned nlines; /* physical lines it spans */
 	int prefixed;    /* 0: lines before any prefixed line (orphans) */
 	int truncated;   /* 1 when cut at LOGJOIN_MAX */
+	/* prefixed: what logline_prefix() read from the first line */
+	size_t plen;
+	int64_t time;
+	uint32_t pid;
 };
 
 struct logjoin {
@@ -146,6 +153,13 @@ struct logjoin {
 	struct logrec building;
 	uint64_t lineno; /* physical lines seen */
 };
+
+/*
+ * logline_parse_rec - logline_parse() of a record from struct logjoin,
+ * without reading its prefix again (logjoin did). Same results.
+ */
+enum logline_result logline_parse_rec(
+    const struct logrec *rec, struct logev *ev);
 
 /* logjoin_init - make <j> empty. No allocation yet. */
 void logjoin_init(struct logjoin *j);

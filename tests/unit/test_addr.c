@@ -17,6 +17,7 @@
  *	cases below pin that down, since addr_parse() inherits it.
  *
  */
+#include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -247,6 +248,70 @@ test_addr_parse_invalid(void **state)
 }
 
 /* test_addr_parse_long_input - 63, 64 and 1000 bytes are refused safely */
+/*
+ * test_addr_parse_v4_agrees_with_inet_pton - addr_parse() reads IPv4 by
+ * hand; on every string of up to 7 bytes over an alphabet of digits,
+ * dots and a few others, and on 200,000 random dotted strings, it must
+ * accept exactly what inet_pton(AF_INET) accepts, with the same bytes.
+ */
+static void
+test_addr_parse_v4_agrees_with_inet_pton(void **state)
+{
+	static const char alpha[] = "0129.5 a";
+	char buf[32];
+	struct addr a;
+	uint8_t want[4];
+	uint64_t x = 88172645463325252ULL;
+	size_t len, i, n, bad = 0;
+
+	(void)state;
+	for (len = 1; len <= 7; len++) {
+		size_t total = 1, k;
+
+		for (i = 0; i < len; i++)
+			total *= sizeof(alpha) - 1;
+		for (k = 0; k < total; k++) {
+			size_t v = k;
+
+			for (i = 0; i < len; i++) {
+				buf[i] = alpha[v % (sizeof(alpha) - 1)];
+				v /= sizeof(alpha) - 1;
+			}
+			buf[len] = '\0';
+			if (strchr(buf, ':') != NULL)
+				continue;
+			n = inet_pton(AF_INET, buf, want) == 1;
+			if ((addr_parse(buf, len, &a) == 0) != n ||
+			    (n && memcmp(a.bytes, want, 4) != 0)) {
+				if (bad++ < 5)
+					print_error("\"%s\": disagrees\n", buf);
+			}
+		}
+	}
+	for (i = 0; i < 200000; i++) {
+		int o;
+
+		len = 0;
+		for (o = 0; o < 4; o++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+			    "%s%s%u", o ? "." : "", x % 7 == 0 ? "0" : "",
+			    (unsigned)(x >> 8) % 300);
+		}
+		n = inet_pton(AF_INET, buf, want) == 1;
+		if ((addr_parse(buf, len, &a) == 0) != n ||
+		    (n &&
+		        (a.family != ADDR_V4 ||
+		            memcmp(a.bytes, want, 4) != 0))) {
+			if (bad++ < 5)
+				print_error("\"%s\": disagrees\n", buf);
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
 static void
 test_addr_parse_long_input(void **state)
 {
@@ -867,6 +932,7 @@ main(void)
 	    cmocka_unit_test(test_addr_parse_valid),
 	    cmocka_unit_test(test_addr_parse_invalid),
 	    cmocka_unit_test(test_addr_parse_long_input),
+	    cmocka_unit_test(test_addr_parse_v4_agrees_with_inet_pton),
 	    cmocka_unit_test(test_addr_format_round_trip),
 	    cmocka_unit_test(test_addr_format_small_buffer),
 	    cmocka_unit_test(test_addr_parse_prefix),

@@ -7,7 +7,10 @@
  *	every record arrives once, in log order, with the counts
  *	ctl_read_logs() gives; a taker that stops early, and a maker that
  *	fails, leave every object either taken or dropped (none leaked: the
- *	sanitizer build checks the heap too).
+ *	sanitizer build checks the heap too). Objects live in the pipe's
+ *	arenas, in many sizes and some bigger than a chunk: each one is
+ *	filled when made and checked when taken, so memory handed out twice
+ *	or recycled too early shows.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,8 +31,18 @@ static char path[64];
 
 struct obj {
 	uint64_t lineno;
-	int seq; /* the n-th pending record */
+	int seq;     /* the n-th pending record */
+	size_t size; /* of fill[] */
+	unsigned char fill[];
 };
+
+/* obj_size - a size per object: small ones of many sizes, and now and
+ * then one bigger than the pipe's arena chunks (128 KiB) */
+static size_t
+obj_size(int seq)
+{
+	return seq % 9999 == 5000 ? 300000 : (size_t)(seq * 7 % 300);
+}
 
 struct counts {
 	int made, taken, dropped, fail_at, stop_at;
@@ -40,7 +53,8 @@ struct counts {
 static struct counts k;
 
 static int
-make(const struct logev *ev, uint64_t lineno, void *arg, void **obj)
+make(const struct logev *ev, uint64_t lineno, void *arg,
+    struct ctl_pipe_arena *a, void **obj)
 {
 	struct obj *o;
 
@@ -50,10 +64,13 @@ make(const struct logev *ev, uint64_t lineno, void *arg, void **obj)
 		return 0;
 	if (k.fail_at > 0 && k.made == k.fail_at)
 		return -1;
-	o = malloc(sizeof(*o));
+	o = ctl_pipe_alloc(a, sizeof(*o) + obj_size(k.made));
 	assert_non_null(o);
+	assert_int_equal((uintptr_t)o % _Alignof(max_align_t), 0);
 	o->lineno = lineno;
 	o->seq = k.made++;
+	o->size = obj_size(o->seq);
+	memset(o->fill, o->seq & 0xff, o->size);
 	*obj = o;
 	return 0;
 }
@@ -69,7 +86,11 @@ take(void *obj, void *arg)
 	assert_true(o->lineno > k.last_line);
 	k.last_seq = o->seq;
 	k.last_line = o->lineno;
-	free(o);
+	/* its memory is its own: nothing else was made over it */
+	assert_int_equal(o->size, obj_size(o->seq));
+	for (size_t i = 0; i < o->size; i++)
+		if (o->fill[i] != (o->seq & 0xff))
+			fail_msg("object %d overwritten at %zu", o->seq, i);
 	return ++k.taken == k.stop_at;
 }
 
@@ -77,7 +98,7 @@ take(void *obj, void *arg)
 static void
 drop(void *obj)
 {
-	free(obj);
+	(void)obj;
 	__atomic_fetch_add(&k.dropped, 1, __ATOMIC_RELAXED);
 }
 
