@@ -76,11 +76,12 @@ struct conf_rec {
 	char data[]; /* list NUL addr NUL ipkey subnetkey */
 };
 
-/* What the reader thread needs: read-only while it runs. */
+/* What the reader thread needs: read-only while it runs, but <memo>. */
 struct replay_reader {
 	const struct conf *conf;
 	const struct decider *dec; /* decide_hash() only */
 	const struct reqlog *requests;
+	struct decide_memo memo; /* the reader's own */
 };
 
 struct replay {
@@ -454,7 +455,7 @@ static int
 replay_make(const struct logev *ev, uint64_t lineno, void *arg,
     struct ctl_pipe_arena *a, void **obj)
 {
-	const struct replay_reader *rr = arg;
+	struct replay_reader *rr = arg;
 	struct decide_req req = {0};
 	struct origin o;
 	size_t ll, al, off;
@@ -494,7 +495,7 @@ replay_make(const struct logev *ev, uint64_t lineno, void *arg,
 	req.list = rec_list(c);
 	req.domain = rec_addr(c) + c->domoff;
 	req.origin = &o;
-	decide_hash(rr->dec, &req, c->hash);
+	decide_hash(rr->dec, &req, c->hash, &rr->memo);
 	*obj = c;
 	return 0;
 }
@@ -749,6 +750,7 @@ ctl_replay(int argc, char **argv, const struct conf *conf)
 		goto out;
 	}
 	/* Reading and parsing on a second thread, deciding on this one. */
+	memset(&rr, 0, sizeof(rr));
 	rr.conf = conf;
 	rr.dec = rp.dec;
 	rr.requests = rp.requests;

@@ -152,19 +152,62 @@ build_keys(const struct decide_req *r, uint8_t key[SCOPE_COUNT][CTAB_KEY_MAX],
 	keylen[SCOPE_LIST] = (uint16_t)n;
 }
 
+/*
+ * memo_hash - the hash of (<scope>, <key>/<len>), from <memo> when it holds
+ * it (<which>: 0 for lists, 1 for domains)
+ */
+static uint64_t
+memo_hash(const struct decider *d, struct decide_memo *memo, int which,
+    enum scope scope, const uint8_t *key, size_t len)
+{
+	struct decide_memo_slot *sl;
+
+	if (memo == NULL || len == 0 || len > DECIDE_MEMO_KEY)
+		return ctab_hash(d->keys, (unsigned)scope, key, len);
+	sl = &memo->slot[which][(len * 31 + key[0] + key[len / 2] * 7u +
+	                            key[len - 1] * 13u) %
+	    DECIDE_MEMO_SLOTS];
+	if (sl->len == len && memcmp(sl->key, key, len) == 0) {
+		memo->hits++;
+		return sl->hash;
+	}
+	memo->misses++;
+	sl->hash = ctab_hash(d->keys, (unsigned)scope, key, len);
+	sl->len = (uint8_t)len;
+	memcpy(sl->key, key, len);
+	return sl->hash;
+}
+
 void
 decide_hash(const struct decider *d, const struct decide_req *r,
-    uint64_t hash[SCOPE_COUNT])
+    uint64_t hash[SCOPE_COUNT], struct decide_memo *memo)
 {
-	uint8_t key[SCOPE_COUNT][CTAB_KEY_MAX];
-	uint16_t keylen[SCOPE_COUNT];
-	size_t s;
+	const struct origin *o = r->origin;
+	uint8_t list[CTAB_KEY_MAX];
+	size_t i, n = strlen(r->list), dn = strlen(r->domain);
 
-	build_keys(r, key, keylen);
-	for (s = 0; s < SCOPE_COUNT; s++)
-		hash[s] = keylen[s] == 0
-		    ? 0
-		    : ctab_hash(d->keys, (unsigned)s, key[s], keylen[s]);
+	/* The keys build_keys() makes, hashed where they lie. */
+	hash[SCOPE_IP] = o->ipkey_len == 0
+	    ? 0
+	    : ctab_hash(d->keys, SCOPE_IP, o->ipkey,
+	          o->ipkey_len > CTAB_KEY_MAX ? CTAB_KEY_MAX : o->ipkey_len);
+	hash[SCOPE_SUBNET] = o->subnetkey_len == 0
+	    ? 0
+	    : ctab_hash(d->keys, SCOPE_SUBNET, o->subnetkey,
+	          o->subnetkey_len > CTAB_KEY_MAX ? CTAB_KEY_MAX
+	                                          : o->subnetkey_len);
+	dn = dn > CTAB_KEY_MAX ? CTAB_KEY_MAX : dn;
+	hash[SCOPE_DOMAIN] = dn == 0 ? 0
+	                             : memo_hash(d, memo, 1, SCOPE_DOMAIN,
+	                                   (const uint8_t *)r->domain, dn);
+	n = n > CTAB_KEY_MAX ? CTAB_KEY_MAX : n;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)r->list[i];
+
+		list[i] = (ch >= 'A' && ch <= 'Z') ? ch + 32 : ch;
+	}
+	hash[SCOPE_LIST] =
+	    n == 0 ? 0 : memo_hash(d, memo, 0, SCOPE_LIST, list, n);
 }
 
 void

@@ -149,13 +149,30 @@ int decide(struct decider *d, const struct policy *p,
     const struct decide_req *r, uint64_t now_ms, struct decision *out);
 
 /*
+ * A small cache of the hashes of list and domain keys, which repeat from
+ * one request to the next, for decide_hash(): zero it before first use;
+ * one per thread. Keys longer than DECIDE_MEMO_KEY bytes are not cached.
+ */
+#define DECIDE_MEMO_SLOTS 64
+#define DECIDE_MEMO_KEY 46
+struct decide_memo_slot {
+	uint64_t hash;
+	uint8_t len; /* 0: empty */
+	uint8_t key[DECIDE_MEMO_KEY];
+};
+struct decide_memo {
+	struct decide_memo_slot slot[2][DECIDE_MEMO_SLOTS];
+	uint64_t hits, misses;
+};
+
+/*
  * decide_hash - the hashes of <r>'s counter keys in <d>'s table into
  * <hash>[SCOPE_COUNT] (0 where a scope has no key), for decide_req.hash
- * and decide_prefetch(). Reads only what decide_new() set: safe on
- * another thread while decide() runs.
+ * and decide_prefetch(), through <memo> (NULL: none). Reads only what
+ * decide_new() set: safe on another thread while decide() runs.
  */
 void decide_hash(const struct decider *d, const struct decide_req *r,
-    uint64_t hash[SCOPE_COUNT]);
+    uint64_t hash[SCOPE_COUNT], struct decide_memo *memo);
 
 /*
  * decide_prefetch - start loading the counter table's slots for the keys

@@ -796,6 +796,83 @@ test_floor(void **state)
 	teardown_fixture(f);
 }
 
+/*
+ * test_precomputed_hashes_decide_alike - decide_hash() (through its memo)
+ * gives the hash of every key decide() builds, and a decider fed those
+ * hashes decides exactly as one that hashes for itself, over a stream of
+ * mixed origins, lists in both cases and domains short and long.
+ */
+static void
+test_precomputed_hashes_decide_alike(void **state)
+{
+	static const char *const remotes[] = {"192.0.2.7", "192.0.2.8",
+	    "198.51.100.7, 10.0.0.2", "2001:db8:1:2::5", "2001:db8:1:3::5",
+	    "mallory@example.net", "unidentified origin", ""};
+	static const char *const lists[] = {
+	    "mylist", "MyList", "announce", "Other-List"};
+	static const char *const domains[] = {"example.com", "yahoo.com", "",
+	    "a-domain-name-longer-than-the-memo-keeps-by-far.example.org"};
+	const char *text = "limit ip 3/1h hold ban 2h\n"
+	                   "limit subnet 5/1h defer\n"
+	                   "limit domain * 4/1h defer\n"
+	                   "limit list mylist 6/1h hold\n"
+	                   "limit list * 9/1h reject\n";
+	struct fixture *f = setup_policy(text);
+	struct decide_conf dc;
+	struct decider *plain;
+	struct decide_memo *memo = calloc(1, sizeof(*memo));
+	uint64_t x = 0x9e3779b97f4a7c15ULL, h[SCOPE_COUNT];
+	size_t i, s;
+
+	(void)state;
+	assert_non_null(memo);
+	decide_conf_init(&dc);
+	plain = decide_new(&dc);
+	assert_non_null(plain);
+	for (i = 0; i < 3000; i++) {
+		struct decide_req r = {0};
+		struct decision a, b;
+		struct origin o;
+		const char *rem;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		rem = remotes[x % 8];
+		if (rem[0] != '\0')
+			origin_from_remote(&f->oc, rem, strlen(rem), &o);
+		else
+			origin_none(&o);
+		r.origin = &o;
+		r.list = lists[(x >> 8) % 4];
+		r.domain = domains[(x >> 16) % 4];
+		r.retry = (x >> 24) % 5 == 0;
+		r.first_ms = (T0 + i / 2) * 1000;
+		assert_int_equal(
+		    decide(plain, f->pol, &r, (T0 + i) * 1000, &a), 0);
+		decide_hash(f->dec, &r, h, memo);
+		for (s = 0; s < SCOPE_COUNT; s++)
+			if (a.keylen[s] > 0)
+				assert_true(h[s] ==
+				    ctab_hash(decide_counters(f->dec),
+				        (unsigned)s, a.key[s], a.keylen[s]));
+		r.hash = h;
+		assert_int_equal(
+		    decide(f->dec, f->pol, &r, (T0 + i) * 1000, &b), 0);
+		if (a.action != b.action || a.rule != b.rule ||
+		    a.banned != b.banned || a.nlimits != b.nlimits)
+			fail_msg("request %zu decided differently", i);
+		for (s = 0; s < a.nlimits && s < DECIDE_MAX_LIMITS; s++)
+			assert_int_equal(a.limits[s].count, b.limits[s].count);
+	}
+	/* The lists and short domains repeat: the memo answered. */
+	assert_true(memo->hits > 2000);
+	assert_true(memo->misses > 0);
+	free(memo);
+	decide_free(plain);
+	teardown_fixture(f);
+}
+
 int
 main(void)
 {
@@ -821,6 +898,7 @@ main(void)
 	    cmocka_unit_test(test_state_survives_save_and_load),
 	    cmocka_unit_test(test_damaged_state_is_refused_whole),
 	    cmocka_unit_test(test_floor),
+	    cmocka_unit_test(test_precomputed_hashes_decide_alike),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
