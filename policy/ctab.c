@@ -419,11 +419,15 @@ void
 ctab_touch(struct ctab *t, struct ctab_entry *e, uint32_t now_s)
 {
 	/*
-	 * Already the newest record: nothing to do. Else append; when the
-	 * ring can neither be squeezed nor grown the entry keeps its place
-	 * (an LRU order that lags, never a lost entry).
+	 * Among the newest records already (see ctab.h): nothing to do.
+	 * Else append; when the ring can neither be squeezed nor grown the
+	 * entry keeps its place (an LRU order that lags, never a lost
+	 * entry).
 	 */
-	if (!current(e, t->qtail - 1) && queue_room(t) == 0)
+	uint32_t age = (uint32_t)(t->qtail - 1) - e->qpos;
+	uint32_t slack = t->n >= CTAB_TOUCH_SLACK_MIN ? CTAB_TOUCH_SLACK : 0;
+
+	if (age > slack && queue_room(t) == 0)
 		queue_push(t, e);
 	if (now_s > e->last_s)
 		e->last_s = now_s;

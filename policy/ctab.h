@@ -37,6 +37,8 @@
 
 #define CTAB_KEY_MAX 255
 #define CTAB_SCOPES 8
+#define CTAB_TOUCH_SLACK 15       /* see ctab_touch() */
+#define CTAB_TOUCH_SLACK_MIN 1024 /* see ctab_touch() */
 #define CTAB_INLINE_TIMES 2 /* times an entry holds without a second block */
 
 struct ctab;
@@ -124,7 +126,11 @@ struct ctab_entry *ctab_get(struct ctab *t, unsigned scope, const void *key,
 /*
  * ctab_touch - move <e> to the head of the LRU list and set its last_s to
  * <now_s> (if later), as ctab_get() does for an existing key. Amortised
- * O(1).
+ * O(1). In a table of CTAB_TOUCH_SLACK_MIN entries or more, an entry that
+ * is already among the CTAB_TOUCH_SLACK + 1 most recently touched stays
+ * where it is: the keys every decision touches (a list, a big domain)
+ * then cost nothing, and only the order among those few most recent
+ * entries is loose, which no eviction reaches.
  */
 void ctab_touch(struct ctab *t, struct ctab_entry *e, uint32_t now_s);
 
