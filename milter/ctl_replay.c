@@ -571,6 +571,13 @@ replay_take(void *obj, void *arg)
 	int rc = 0;
 
 	decide_prefetch(rp->dec, c->hash);
+	/* Halfway: the slots of this one are in, load its entries. */
+	if (rp->ahead_len >= REPLAY_AHEAD / 2)
+		decide_prefetch_entries(rp->dec,
+		    rp->ahead[(rp->ahead_head + rp->ahead_len -
+		                  REPLAY_AHEAD / 2) %
+		          REPLAY_AHEAD]
+		        ->hash);
 	if (rp->ahead_len == REPLAY_AHEAD) {
 		slot = rp->ahead_head;
 		rc = decide_one(rp, rp->ahead[slot]);

@@ -242,6 +242,21 @@ ctab_prefetch(const struct ctab *t, uint64_t h)
 	__builtin_prefetch(&t->slots[i]);
 }
 
+void
+ctab_prefetch_entry(const struct ctab *t, uint64_t h)
+{
+	size_t mask = t->nslots - 1, i, n;
+	uint32_t tag = tag_of(h);
+
+	/* The first entry with the tag, if its run is short. */
+	for (i = tag & mask, n = 0; t->tags[i] != 0 && n < 8;
+	     i = (i + 1) & mask, n++)
+		if (t->tags[i] == tag) {
+			__builtin_prefetch(t->slots[i]);
+			return;
+		}
+}
+
 /* index_put - file <e> under tag <tag> (a free slot exists) */
 static void
 index_put(uint32_t *tags, struct ctab_entry **slots, size_t nslots,

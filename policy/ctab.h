@@ -107,6 +107,12 @@ struct ctab_entry *ctab_get_h(struct ctab *t, uint64_t h, unsigned scope,
 void ctab_prefetch(const struct ctab *t, uint64_t h);
 
 /*
+ * ctab_prefetch_entry - start loading the entry of hash <h>, once its
+ * slot is in the cache (some time after ctab_prefetch()). A hint only.
+ */
+void ctab_prefetch_entry(const struct ctab *t, uint64_t h);
+
+/*
  * ctab_find - the entry for (<scope>, <key>/<len>) or NULL. Does not touch
  * the LRU order. <scope> < CTAB_SCOPES, <len> <= CTAB_KEY_MAX.
  */

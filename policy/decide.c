@@ -211,6 +211,17 @@ decide_hash(const struct decider *d, const struct decide_req *r,
 }
 
 void
+decide_prefetch_entries(
+    const struct decider *d, const uint64_t hash[SCOPE_COUNT])
+{
+	size_t s;
+
+	for (s = 0; s < SCOPE_COUNT; s++)
+		if (hash[s] != 0)
+			ctab_prefetch_entry(d->keys, hash[s]);
+}
+
+void
 decide_prefetch(const struct decider *d, const uint64_t hash[SCOPE_COUNT])
 {
 	size_t s;

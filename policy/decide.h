@@ -183,6 +183,14 @@ void decide_hash(const struct decider *d, const struct decide_req *r,
 void decide_prefetch(const struct decider *d, const uint64_t hash[SCOPE_COUNT]);
 
 /*
+ * decide_prefetch_entries - the second step: start loading the counter
+ * entries themselves, once decide_prefetch() has brought their slots in
+ * (a few decisions later). A hint only.
+ */
+void decide_prefetch_entries(
+    const struct decider *d, const uint64_t hash[SCOPE_COUNT]);
+
+/*
  * decide_expire - drop idle counters and identities: at most <budget> of
  * each. An entry is idle once its scope's longest window (and its ban)
  * has passed. Returns the number dropped.
