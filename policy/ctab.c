@@ -41,6 +41,36 @@
 
 #define MIN_SLOTS 64
 #define MIN_QUEUE 64
+/* Entry blocks: size classes of 16 bytes, carved from slabs. */
+#define GRAIN 16
+#define ENTRY_MAX (offsetof(struct ctab_entry, data) + CTAB_KEY_MAX)
+#define NCLASS ((ENTRY_MAX + GRAIN - 1) / GRAIN)
+#define SLAB_BYTES (64 * 1024)
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+struct slab {
+	struct slab *next;
+	size_t used; /* bytes carved, once the slab is not the newest */
+	max_align_t mem[];
+};
+
+/*
+ * A free entry block: the next one of its class where the time union
+ * was, and FREE_SCOPE as its scope; its keylen stays, so that a walk over
+ * a slab can step from block to block.
+ */
+struct freeblock {
+	struct freeblock *next;
+};
+#define FREE_SCOPE 0xff
 
 struct ctab {
 	/* The index. */
@@ -58,6 +88,12 @@ struct ctab {
 	uint64_t evicted[CTAB_SCOPES];
 	uint64_t expired;
 	size_t entry_bytes; /* modelled blocks of entries, dead ones too */
+	/* The entry allocator. */
+	struct slab *slabs;
+	char *bump; /* the rest of the newest slab */
+	size_t bump_left;
+	struct freeblock *free_class[NCLASS];
+	size_t slab_count;
 };
 
 /*
@@ -89,11 +125,78 @@ block_cost(size_t n)
 	return n < 32 ? 32 : n;
 }
 
-/* entry_cost - the modelled bytes of <e>: its block and its time block */
+/* class_size - the block an entry with a <keylen> key takes */
+static size_t
+class_size(size_t keylen)
+{
+	return (offsetof(struct ctab_entry, data) + keylen + GRAIN - 1) /
+	    GRAIN * GRAIN;
+}
+
+/*
+ * entry_alloc - a zeroed block for an entry with a <keylen> key, from its
+ * class's free list or the newest slab; NULL when out of memory. Entries
+ * come and go by the hundred thousand: slabs spare malloc() its per-block
+ * header and bookkeeping, and ctab_free() frees slabs, not entries.
+ */
+static struct ctab_entry *
+entry_alloc(struct ctab *t, size_t keylen)
+{
+	size_t sz = class_size(keylen), k = sz / GRAIN - 1;
+	struct freeblock *b = t->free_class[k];
+	void *p;
+
+	if (b != NULL) {
+		UNPOISON(b, sz);
+		t->free_class[k] = b->next;
+		p = b;
+	} else {
+		if (t->bump_left < sz) {
+			struct slab *sl =
+			    malloc(offsetof(struct slab, mem) + SLAB_BYTES);
+
+			if (sl == NULL)
+				return NULL;
+			if (t->slabs != NULL)
+				t->slabs->used = SLAB_BYTES - t->bump_left;
+			sl->next = t->slabs;
+			sl->used = 0;
+			t->slabs = sl;
+			t->slab_count++;
+			/* What was left of the old slab is not worth keeping.
+			 */
+			t->bump = (char *)sl->mem;
+			t->bump_left = SLAB_BYTES;
+			POISON(t->bump, SLAB_BYTES);
+		}
+		p = t->bump;
+		UNPOISON(p, sz);
+		t->bump += sz;
+		t->bump_left -= sz;
+	}
+	memset(p, 0, sz);
+	return p;
+}
+
+/* entry_release - give <e>'s block back to its class */
+static void
+entry_release(struct ctab *t, struct ctab_entry *e)
+{
+	size_t sz = class_size(e->keylen);
+	struct freeblock *b = (struct freeblock *)(void *)e;
+
+	e->scope = FREE_SCOPE;
+	b->next = t->free_class[sz / GRAIN - 1];
+	t->free_class[sz / GRAIN - 1] = b;
+	/* The header stays readable for slab walks; the key does not. */
+	POISON(e->data, sz - offsetof(struct ctab_entry, data));
+}
+
+/* entry_cost - the bytes of <e>: its block and its time block */
 static size_t
 entry_cost(const struct ctab_entry *e)
 {
-	size_t c = block_cost(offsetof(struct ctab_entry, data) + e->keylen);
+	size_t c = class_size(e->keylen);
 
 	if (e->cap > CTAB_INLINE_TIMES)
 		c += block_cost((size_t)e->cap * sizeof(uint32_t));
@@ -146,7 +249,7 @@ free_entry(struct ctab *t, struct ctab_entry *e)
 	t->entry_bytes -= entry_cost(e);
 	if (e->cap > CTAB_INLINE_TIMES)
 		free(e->ts.ext);
-	free(e);
+	entry_release(t, e);
 }
 
 /* qat - the record at absolute position <p> */
@@ -166,16 +269,33 @@ current(const struct ctab_entry *e, uint64_t p)
 void
 ctab_free(struct ctab *t)
 {
-	uint64_t p;
+	struct slab *sl;
 
 	if (t == NULL)
 		return;
-	/* Every entry, dead or alive, has exactly one newest record. */
-	for (p = t->qhead; p < t->qtail; p++) {
-		struct ctab_entry *e = qat(t, p);
+	/*
+	 * Walk the slabs in address order (not the entries in LRU order,
+	 * all over memory) for the time blocks, then drop the slabs whole.
+	 */
+	while ((sl = t->slabs) != NULL) {
+		size_t off = 0,
+		       used = sl == t->slabs && t->bump != NULL
+		    ? SLAB_BYTES - t->bump_left
+		    : sl->used;
 
-		if (current(e, p))
-			free_entry(t, e);
+		while (off < used) {
+			struct ctab_entry *e =
+			    (struct ctab_entry *)(void *)((char *)sl->mem +
+			        off);
+
+			if (e->scope != FREE_SCOPE &&
+			    e->cap > CTAB_INLINE_TIMES)
+				free(e->ts.ext);
+			off += class_size(e->keylen);
+		}
+		t->slabs = sl->next;
+		t->bump = NULL;
+		free(sl);
 	}
 	free(t->tags);
 	free(t->slots);
@@ -496,7 +616,7 @@ ctab_get_h(struct ctab *t, uint64_t h, unsigned scope, const void *key,
 		return NULL;
 	if (queue_room(t) != 0)
 		return NULL;
-	if ((e = calloc(1, offsetof(struct ctab_entry, data) + len)) == NULL)
+	if ((e = entry_alloc(t, len)) == NULL)
 		return NULL;
 	if (t->n >= t->max_keys)
 		evict_lru(t);
