@@ -484,8 +484,9 @@ resize_queue(struct ctab *t, size_t cap)
 
 /*
  * queue_room - make room for one more record: squeeze out stale ones
- * when the ring is full, and keep it at most 3/4 full of live records
- * afterwards. -1 when the ring is full and cannot grow.
+ * when the ring is full, and keep it at most half full of live records
+ * afterwards (each squeeze reads every live entry: the more room, the
+ * rarer). -1 when the ring is full and cannot grow.
  */
 static int
 queue_room(struct ctab *t)
@@ -496,7 +497,7 @@ queue_room(struct ctab *t)
 		return 0;
 	compact_queue(t);
 	len = (size_t)(t->qtail - t->qhead);
-	if (len >= t->qcap / 4 * 3 && resize_queue(t, t->qcap * 2) != 0 &&
+	if (len >= t->qcap / 2 && resize_queue(t, t->qcap * 2) != 0 &&
 	    len == t->qcap)
 		return -1;
 	if (len < t->qcap / 8 && t->qcap / 2 >= MIN_QUEUE)
@@ -539,11 +540,14 @@ pop_garbage(struct ctab *t)
 static void
 delete_entry(struct ctab *t, struct ctab_entry *e)
 {
-	size_t i = find_slot(t, hash(t->seed, e->scope, e->data, e->keylen),
-	    e->scope, e->data, e->keylen);
+	size_t mask = t->nslots - 1, i;
 
-	if (i != SIZE_MAX)
-		index_del(t, i);
+	/* Its slot: the one holding it in its tag's probe run. */
+	for (i = e->tag & mask; t->tags[i] != 0; i = (i + 1) & mask)
+		if (t->slots[i] == e) {
+			index_del(t, i);
+			break;
+		}
 	t->keys[e->scope]--;
 	t->n--;
 	e->dead = 1;
@@ -622,6 +626,7 @@ ctab_get_h(struct ctab *t, uint64_t h, unsigned scope, const void *key,
 		evict_lru(t);
 	e->scope = (uint8_t)scope;
 	e->keylen = (uint8_t)len;
+	e->tag = tag_of(h);
 	memcpy(e->data, key, len);
 	e->last_s = now_s;
 	e->cap = CTAB_INLINE_TIMES;

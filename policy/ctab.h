@@ -53,6 +53,7 @@ struct ctab_entry {
 	uint32_t nts;       /* times stored */
 	uint32_t cap;       /* room for times */
 	uint32_t qpos;      /* LRU queue position of its newest record */
+	uint32_t tag;       /* index tag (32 bits of the key's hash) */
 	uint16_t ban_rule;  /* owner's rule index for the ban */
 	uint8_t ban_action; /* owner's action code for the ban */
 	uint8_t scope;
