@@ -138,36 +138,27 @@ logline_2d(const char *p)
 static size_t
 logline_scan_prefix(const char *s, size_t len, int64_t *time, uint32_t *pid)
 {
-	/* Shape: A=upper a=lower 9=digit, other bytes literal. */
-	static const char shape[LL_FIXED + 1] = "Aaa 99 99:99:99 9999 (";
+	const unsigned char *u = (const unsigned char *)s;
 	unsigned mon, day, hh, mm, ss, year;
 	uint64_t p;
 	size_t i;
 
+	/* The shape "Aaa 99 99:99:99 9999 (": A upper, a lower, 9 digit. */
+#define LL_UP(c) ((unsigned char)((c) - 'A') < 26)
+#define LL_LO(c) ((unsigned char)((c) - 'a') < 26)
+#define LL_DG(c) ((unsigned char)((c) - '0') < 10)
 	if (len < LL_FIXED + 3)
 		return LL_PREFIX_NONE;
-	for (i = 0; i < LL_FIXED; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		switch (shape[i]) {
-		case 'A':
-			if (c < 'A' || c > 'Z')
-				return LL_PREFIX_NONE;
-			break;
-		case 'a':
-			if (c < 'a' || c > 'z')
-				return LL_PREFIX_NONE;
-			break;
-		case '9':
-			if (c < '0' || c > '9')
-				return LL_PREFIX_NONE;
-			break;
-		default:
-			if (c != (unsigned char)shape[i])
-				return LL_PREFIX_NONE;
-			break;
-		}
-	}
+	if (!(LL_UP(u[0]) && LL_LO(u[1]) && LL_LO(u[2]) && u[3] == ' ' &&
+	        LL_DG(u[4]) && LL_DG(u[5]) && u[6] == ' ' && LL_DG(u[7]) &&
+	        LL_DG(u[8]) && u[9] == ':' && LL_DG(u[10]) && LL_DG(u[11]) &&
+	        u[12] == ':' && LL_DG(u[13]) && LL_DG(u[14]) && u[15] == ' ' &&
+	        LL_DG(u[16]) && LL_DG(u[17]) && LL_DG(u[18]) && LL_DG(u[19]) &&
+	        u[20] == ' ' && u[21] == '('))
+		return LL_PREFIX_NONE;
+#undef LL_UP
+#undef LL_LO
+#undef LL_DG
 
 	/*
 	 * "(\d+) ": read every digit even past UINT32_MAX, so that an
