@@ -67,11 +67,11 @@ struct conf_rec {
 	int64_t t_done; /* when settled */
 	int64_t t_next; /* next retry */
 	const struct policy_rule *rule;
-	uint64_t hash[SCOPE_COUNT]; /* decide_hash() */
-	struct addr ip;             /* ORIGIN_IP: the address */
-	uint8_t okind;              /* enum origin_kind */
-	uint8_t tied;               /* origin from --requests */
-	uint8_t outcome;            /* enum outcome */
+	struct decide_prep prep; /* decide_prepare() */
+	struct addr ip;          /* ORIGIN_IP: the address */
+	uint8_t okind;           /* enum origin_kind */
+	uint8_t tied;            /* origin from --requests */
+	uint8_t outcome;         /* enum outcome */
 	uint16_t listlen, addrlen, domoff, ipkeylen, subnetkeylen;
 	char data[]; /* list NUL addr NUL ipkey subnetkey */
 };
@@ -79,7 +79,8 @@ struct conf_rec {
 /* What the reader thread needs: read-only while it runs, but <memo>. */
 struct replay_reader {
 	const struct conf *conf;
-	const struct decider *dec; /* decide_hash() only */
+	const struct decider *dec; /* decide_prepare() only */
+	const struct policy *pol;
 	const struct reqlog *requests;
 	struct decide_memo memo; /* the reader's own */
 };
@@ -378,7 +379,7 @@ judge(struct replay *rp, struct conf_rec *c, int64_t now)
 	req.idlen = 0;
 	req.retry = now > c->t0;
 	req.first_ms = (uint64_t)c->t0 * 1000;
-	req.hash = c->hash;
+	req.prep = &c->prep;
 	if (decide(rp->dec, rp->pol, &req, (uint64_t)now * 1000, &dn) != 0)
 		rp->oom = 1;
 	if ((++rp->decisions & 255) == 0) {
@@ -495,7 +496,7 @@ replay_make(const struct logev *ev, uint64_t lineno, void *arg,
 	req.list = rec_list(c);
 	req.domain = rec_addr(c) + c->domoff;
 	req.origin = &o;
-	decide_hash(rr->dec, &req, c->hash, &rr->memo);
+	decide_prepare(rr->dec, rr->pol, &req, &c->prep, &rr->memo);
 	*obj = c;
 	return 0;
 }
@@ -570,14 +571,14 @@ replay_take(void *obj, void *arg)
 	size_t slot;
 	int rc = 0;
 
-	decide_prefetch(rp->dec, c->hash);
+	decide_prefetch(rp->dec, c->prep.hash);
 	/* Halfway: the slots of this one are in, load its entries. */
 	if (rp->ahead_len >= REPLAY_AHEAD / 2)
 		decide_prefetch_entries(rp->dec,
 		    rp->ahead[(rp->ahead_head + rp->ahead_len -
 		                  REPLAY_AHEAD / 2) %
 		          REPLAY_AHEAD]
-		        ->hash);
+		        ->prep.hash);
 	if (rp->ahead_len == REPLAY_AHEAD) {
 		slot = rp->ahead_head;
 		rc = decide_one(rp, rp->ahead[slot]);
@@ -760,6 +761,7 @@ ctl_replay(int argc, char **argv, const struct conf *conf)
 	memset(&rr, 0, sizeof(rr));
 	rr.conf = conf;
 	rr.dec = rp.dec;
+	rr.pol = rp.pol;
 	rr.requests = rp.requests;
 	status = ctl_read_logs_piped(argv + optind, argc - optind, replay_make,
 	    &rr, replay_take, &rp, NULL, &st, &make_failed);

@@ -233,10 +233,10 @@ decide_prefetch(const struct decider *d, const uint64_t hash[SCOPE_COUNT])
 
 /* applies - does limit rule <rule> serve this confirmation? */
 static int
-applies(const struct policy_rule *rule, const struct decision *dn,
+applies(const struct policy_rule *rule, const uint16_t keylen[SCOPE_COUNT],
     const struct need *nd)
 {
-	if (rule->allow || dn->keylen[rule->scope] == 0)
+	if (rule->allow || keylen[rule->scope] == 0)
 		return 0;
 	if (rule->scope == SCOPE_DOMAIN || rule->scope == SCOPE_LIST)
 		return nd[rule->scope].pattern != NULL &&
@@ -247,7 +247,7 @@ applies(const struct policy_rule *rule, const struct decision *dn,
 /* find_needs - the most specific patterns and what each scope keeps */
 static void
 find_needs(const struct policy *p, const struct decide_req *r,
-    const struct decision *dn, struct need nd[SCOPE_COUNT])
+    const uint16_t keylen[SCOPE_COUNT], struct need nd[SCOPE_COUNT])
 {
 	size_t i;
 
@@ -258,7 +258,7 @@ find_needs(const struct policy *p, const struct decide_req *r,
 		const struct policy_rule *rule = &p->rules[i];
 		int score;
 
-		if (rule->allow || dn->keylen[rule->scope] == 0 ||
+		if (rule->allow || keylen[rule->scope] == 0 ||
 		    (rule->scope != SCOPE_DOMAIN && rule->scope != SCOPE_LIST))
 			continue;
 		score = rule->scope == SCOPE_DOMAIN
@@ -273,13 +273,52 @@ find_needs(const struct policy *p, const struct decide_req *r,
 		const struct policy_rule *rule = &p->rules[i];
 		struct need *n = &nd[rule->scope];
 
-		if (!applies(rule, dn, nd))
+		if (!applies(rule, keylen, nd))
 			continue;
 		n->has_rules = 1;
 		if (rule->count + 1 > n->keep_n)
 			n->keep_n = rule->count + 1;
 		if (rule->window_s > n->window_s)
 			n->window_s = rule->window_s;
+	}
+}
+
+void
+decide_prepare(const struct decider *d, const struct policy *p,
+    const struct decide_req *r, struct decide_prep *out,
+    struct decide_memo *memo)
+{
+	struct need nd[SCOPE_COUNT];
+	uint16_t keylen[SCOPE_COUNT];
+	size_t i, n;
+
+	memset(out, 0, sizeof(*out));
+	decide_hash(d, r, out->hash, memo);
+	out->policy = p;
+	out->usable = p->nrules <= DECIDE_PREP_RULES;
+	if (!out->usable)
+		return;
+	out->allow = allow_match(p, r);
+	/* The key lengths build_keys() gives. */
+	keylen[SCOPE_IP] = (uint16_t)(r->origin->ipkey_len > CTAB_KEY_MAX
+	        ? CTAB_KEY_MAX
+	        : r->origin->ipkey_len);
+	keylen[SCOPE_SUBNET] =
+	    (uint16_t)(r->origin->subnetkey_len > CTAB_KEY_MAX
+	            ? CTAB_KEY_MAX
+	            : r->origin->subnetkey_len);
+	n = strlen(r->domain);
+	keylen[SCOPE_DOMAIN] = (uint16_t)(n > CTAB_KEY_MAX ? CTAB_KEY_MAX : n);
+	n = strlen(r->list);
+	keylen[SCOPE_LIST] = (uint16_t)(n > CTAB_KEY_MAX ? CTAB_KEY_MAX : n);
+	find_needs(p, r, keylen, nd);
+	for (i = 0; i < p->nrules; i++)
+		if (applies(&p->rules[i], keylen, nd))
+			out->applies |= (uint64_t)1 << i;
+	for (i = 0; i < SCOPE_COUNT; i++) {
+		out->keep_n[i] = nd[i].keep_n;
+		out->window_s[i] = nd[i].window_s;
+		out->has_rules[i] = (uint8_t)nd[i].has_rules;
 	}
 }
 
@@ -363,7 +402,7 @@ record(struct decider *d, const struct decision *dn, enum scope s,
  * Returns the banned scopes as a bit mask (1 << scope). */
 static int
 lookup(struct decider *d, const struct policy *p, const struct decide_req *r,
-    struct decision *dn, uint64_t hk[SCOPE_COUNT],
+    const uint64_t *hv, struct decision *dn, uint64_t hk[SCOPE_COUNT],
     struct ctab_entry *e[SCOPE_COUNT], uint32_t now_s, size_t *best_idx)
 {
 	int request_banned = 0;
@@ -374,8 +413,8 @@ lookup(struct decider *d, const struct policy *p, const struct decide_req *r,
 		hk[s] = 0;
 		if (dn->keylen[s] == 0)
 			continue;
-		hk[s] = r->hash != NULL
-		    ? r->hash[s]
+		hk[s] = hv != NULL
+		    ? hv[s]
 		    : ctab_hash(d->keys, s, dn->key[s], dn->keylen[s]);
 		e[s] =
 		    ctab_find_h(d->keys, hk[s], s, dn->key[s], dn->keylen[s]);
@@ -441,6 +480,7 @@ decide(struct decider *d, const struct policy *p, const struct decide_req *r,
 	struct ctab_entry *e[SCOPE_COUNT];
 	uint64_t hk[SCOPE_COUNT];
 	struct need nd[SCOPE_COUNT];
+	const struct decide_prep *pp;
 	size_t i, best_idx = SIZE_MAX;
 	int request_banned, err;
 
@@ -453,10 +493,14 @@ decide(struct decider *d, const struct policy *p, const struct decide_req *r,
 	out->nlimits = 0;
 	memset(out->keylen, 0, sizeof(out->keylen));
 
+	/* Work done ahead (decide_prepare()), when it was for this policy. */
+	pp = r->prep != NULL && r->prep->policy == p && r->prep->usable
+	    ? r->prep
+	    : NULL;
 	err = identity(d, r, now_s, out, &first_s);
 	if (out->retry && !r->dry)
 		d->retries++;
-	if ((out->rule = allow_match(p, r)) != NULL) {
+	if ((out->rule = pp != NULL ? pp->allow : allow_match(p, r)) != NULL) {
 		out->allowed = 1;
 		if (!r->dry) {
 			d->allowed++;
@@ -466,15 +510,26 @@ decide(struct decider *d, const struct policy *p, const struct decide_req *r,
 	}
 
 	build_keys(r, out->key, out->keylen);
-	find_needs(p, r, out, nd);
-	request_banned = lookup(d, p, r, out, hk, e, now_s, &best_idx);
+	if (pp != NULL) {
+		memset(nd, 0, sizeof(nd));
+		for (i = 0; i < SCOPE_COUNT; i++) {
+			nd[i].keep_n = pp->keep_n[i];
+			nd[i].window_s = pp->window_s[i];
+			nd[i].has_rules = pp->has_rules[i];
+		}
+	} else {
+		find_needs(p, r, out->keylen, nd);
+	}
+	request_banned = lookup(d, p, r, pp != NULL ? pp->hash : r->hash, out,
+	    hk, e, now_s, &best_idx);
 
 	for (i = 0; i < p->nrules; i++) {
 		const struct policy_rule *rule = &p->rules[i];
 		uint32_t after, count;
 		int tripped;
 
-		if (!applies(rule, out, nd))
+		if (pp != NULL ? !((pp->applies >> i) & 1)
+		               : !applies(rule, out->keylen, nd))
 			continue;
 		after = now_s > rule->window_s ? now_s - rule->window_s : 0;
 		count = ctab_count_after(e[rule->scope], after);

@@ -95,6 +95,12 @@ struct decide_req {
 	 * two threads hashes on the one that does not decide.
 	 */
 	const uint64_t *hash;
+	/*
+	 * <prep>: all decide() can work out before it looks at a counter
+	 * (decide_prepare() for this request), or NULL. Used only when made
+	 * for the policy decide() is given; its hashes then replace <hash>.
+	 */
+	const struct decide_prep *prep;
 };
 
 /* What one limit saw while deciding. */
@@ -173,6 +179,33 @@ struct decide_memo {
  */
 void decide_hash(const struct decider *d, const struct decide_req *r,
     uint64_t hash[SCOPE_COUNT], struct decide_memo *memo);
+
+/*
+ * What decide_prepare() works out: the keys' hashes, the allow rule that
+ * exempts the request, and which limits apply with what they keep.
+ */
+#define DECIDE_PREP_RULES 64
+struct decide_prep {
+	uint64_t hash[SCOPE_COUNT];
+	const struct policy *policy;     /* made for this policy */
+	const struct policy_rule *allow; /* NULL: none */
+	uint64_t applies;                /* bit i: limit rule i applies */
+	uint32_t keep_n[SCOPE_COUNT];    /* times each key keeps */
+	uint32_t window_s[SCOPE_COUNT];  /* the longest window per key */
+	uint8_t has_rules[SCOPE_COUNT];
+	uint8_t usable; /* 0: more than DECIDE_PREP_RULES rules: decide()
+	                   works it out itself */
+};
+
+/*
+ * decide_prepare - what decide() needs to know about <r> under <p> before
+ * it looks at a counter, into <out> (for decide_req.prep): pure, reads
+ * only what decide_new() set, so it can run on another thread while
+ * decide() runs; <memo> as for decide_hash(). <p> must outlive <out>.
+ */
+void decide_prepare(const struct decider *d, const struct policy *p,
+    const struct decide_req *r, struct decide_prep *out,
+    struct decide_memo *memo);
 
 /*
  * decide_prefetch - start loading the counter table's slots for the keys

@@ -798,9 +798,10 @@ test_floor(void **state)
 
 /*
  * test_precomputed_hashes_decide_alike - decide_hash() (through its memo)
- * gives the hash of every key decide() builds, and a decider fed those
- * hashes decides exactly as one that hashes for itself, over a stream of
- * mixed origins, lists in both cases and domains short and long.
+ * gives the hash of every key decide() builds, and deciders fed those
+ * hashes, or all of decide_prepare(), decide exactly as one that works
+ * everything out itself, over a stream of mixed origins, lists in both
+ * cases, domains short and long, allow rules and patterns.
  */
 static void
 test_precomputed_hashes_decide_alike(void **state)
@@ -812,14 +813,19 @@ test_precomputed_hashes_decide_alike(void **state)
 	    "mylist", "MyList", "announce", "Other-List"};
 	static const char *const domains[] = {"example.com", "yahoo.com", "",
 	    "a-domain-name-longer-than-the-memo-keeps-by-far.example.org"};
-	const char *text = "limit ip 3/1h hold ban 2h\n"
+	const char *text = "allow ip 192.0.2.8\n"
+	                   "allow list other-*\n"
+	                   "limit ip 3/1h hold ban 2h\n"
 	                   "limit subnet 5/1h defer\n"
 	                   "limit domain * 4/1h defer\n"
+	                   "limit domain yahoo.com 2/1h defer\n"
 	                   "limit list mylist 6/1h hold\n"
+	                   "limit list my* 7/1h reject\n"
 	                   "limit list * 9/1h reject\n";
 	struct fixture *f = setup_policy(text);
 	struct decide_conf dc;
-	struct decider *plain;
+	struct decider *plain, *prepped;
+	struct decide_prep prep;
 	struct decide_memo *memo = calloc(1, sizeof(*memo));
 	uint64_t x = 0x9e3779b97f4a7c15ULL, h[SCOPE_COUNT];
 	size_t i, s;
@@ -828,10 +834,12 @@ test_precomputed_hashes_decide_alike(void **state)
 	assert_non_null(memo);
 	decide_conf_init(&dc);
 	plain = decide_new(&dc);
+	prepped = decide_new(&dc);
 	assert_non_null(plain);
+	assert_non_null(prepped);
 	for (i = 0; i < 3000; i++) {
 		struct decide_req r = {0};
-		struct decision a, b;
+		struct decision a, b, c;
 		struct origin o;
 		const char *rem;
 
@@ -856,20 +864,37 @@ test_precomputed_hashes_decide_alike(void **state)
 				assert_true(h[s] ==
 				    ctab_hash(decide_counters(f->dec),
 				        (unsigned)s, a.key[s], a.keylen[s]));
+		decide_prepare(prepped, f->pol, &r, &prep, NULL);
+		assert_true(prep.usable);
 		r.hash = h;
 		assert_int_equal(
 		    decide(f->dec, f->pol, &r, (T0 + i) * 1000, &b), 0);
+		r.hash = NULL;
+		r.prep = &prep;
+		assert_int_equal(
+		    decide(prepped, f->pol, &r, (T0 + i) * 1000, &c), 0);
 		if (a.action != b.action || a.rule != b.rule ||
-		    a.banned != b.banned || a.nlimits != b.nlimits)
+		    a.banned != b.banned || a.nlimits != b.nlimits ||
+		    a.allowed != b.allowed)
 			fail_msg("request %zu decided differently", i);
-		for (s = 0; s < a.nlimits && s < DECIDE_MAX_LIMITS; s++)
+		if (a.action != c.action || a.rule != c.rule ||
+		    a.banned != c.banned || a.nlimits != c.nlimits ||
+		    a.allowed != c.allowed)
+			fail_msg("request %zu decided differently when "
+			         "prepared",
+			    i);
+		for (s = 0; s < a.nlimits && s < DECIDE_MAX_LIMITS; s++) {
 			assert_int_equal(a.limits[s].count, b.limits[s].count);
+			assert_int_equal(a.limits[s].count, c.limits[s].count);
+			assert_ptr_equal(a.limits[s].rule, c.limits[s].rule);
+		}
 	}
 	/* The lists and short domains repeat: the memo answered. */
 	assert_true(memo->hits > 2000);
 	assert_true(memo->misses > 0);
 	free(memo);
 	decide_free(plain);
+	decide_free(prepped);
 	teardown_fixture(f);
 }
 
