@@ -9,7 +9,8 @@
  *
  *	Objects live in their batch's arena (chunks of CTL_PIPE_CHUNK bytes,
  *	filled in turn). A batch the caller is done with goes back to the
- *	reader on a spare list with its chunks, so that in a steady state
+ *	reader on a spare list with its chunks once the next one is done
+ *	too, so that in a steady state
  *	nothing is allocated: a malloc() per object, freed on the other
  *	thread, had the two threads fighting over glibc's arena lock.
  */
@@ -25,7 +26,7 @@
  * futex wake-up (on a virtual machine an inter-processor interrupt); with
  * 256 records per batch that was a third of replay's time in the kernel.
  */
-#define CTL_PIPE_BATCH 4096
+#define CTL_PIPE_BATCH CTL_PIPE_LEND
 #define CTL_PIPE_QUEUED 4
 #define CTL_PIPE_CHUNK (128 * 1024)
 
@@ -224,7 +225,7 @@ ctl_read_logs_piped(char **paths, int npaths, ctl_pipe_make_fn make,
 {
 	struct pipe p = {0};
 	pthread_t t;
-	struct batch *b, *done = NULL;
+	struct batch *b, *done = NULL, *prev = NULL;
 	int stopped = 0;
 	size_t i;
 
@@ -246,9 +247,13 @@ ctl_read_logs_piped(char **paths, int npaths, ctl_pipe_make_fn make,
 	}
 	for (;;) {
 		pthread_mutex_lock(&p.mu);
+		/* The batch before the one just taken goes back for reuse. */
 		if (done != NULL) {
-			done->next = p.spare;
-			p.spare = done;
+			if (prev != NULL) {
+				prev->next = p.spare;
+				p.spare = prev;
+			}
+			prev = done;
 			done = NULL;
 		}
 		while (p.head == NULL && !p.done)
@@ -262,8 +267,12 @@ ctl_read_logs_piped(char **paths, int npaths, ctl_pipe_make_fn make,
 			pthread_cond_signal(&p.room);
 		}
 		pthread_mutex_unlock(&p.mu);
-		if (b == NULL)
-			break; /* the reader ended and everything was taken */
+		if (b == NULL) {
+			/* The reader ended and everything was taken. */
+			if (!stopped)
+				(void)take(NULL, take_arg);
+			break;
+		}
 		for (i = 0; i < b->n; i++) {
 			if (stopped) {
 				if (drop != NULL)
@@ -281,6 +290,8 @@ ctl_read_logs_piped(char **paths, int npaths, ctl_pipe_make_fn make,
 	pthread_join(t, NULL);
 	if (done != NULL)
 		batch_free(done);
+	if (prev != NULL)
+		batch_free(prev);
 	while ((b = p.spare) != NULL) {
 		p.spare = b->next;
 		batch_free(b);

@@ -14,14 +14,18 @@
 
 #include "ctl.h"
 
+/* Objects that stay valid after <take> returns for them, at the least. */
+#define CTL_PIPE_LEND 4096
+
 /* Memory for the objects of one batch (see ctl_pipe_alloc). */
 struct ctl_pipe_arena;
 
 /*
  * ctl_pipe_alloc - <n> bytes, aligned for any type, for an object made by
  * <make>; NULL when out of memory. The memory belongs to the batch: it
- * lives until <take> has returned for the batch's last object (or the
- * batch is dropped), so <take> copies whatever it keeps longer. Batches
+ * lives until <take> has returned for the last object of the batch after
+ * (CTL_PIPE_LEND objects later at the least), or the batch is dropped;
+ * <take> copies whatever it keeps longer. Batches
  * and their memory are recycled: no allocation per object, and no memory
  * freed on the other thread.
  */
@@ -36,9 +40,10 @@ void *ctl_pipe_alloc(struct ctl_pipe_arena *a, size_t n);
 typedef int (*ctl_pipe_make_fn)(const struct logev *ev, uint64_t lineno,
     void *arg, struct ctl_pipe_arena *a, void **obj);
 
-/* ctl_pipe_take_fn - on the calling thread: consume one object (valid
- * until the call returns, see ctl_pipe_alloc); non-zero stops the
- * reading. */
+/* ctl_pipe_take_fn - on the calling thread: consume one object (see
+ * ctl_pipe_alloc for how long it stays valid); non-zero stops the
+ * reading. At the end of the input, unless stopped, it is called once
+ * more with <obj> NULL, every object still valid. */
 typedef int (*ctl_pipe_take_fn)(void *obj, void *arg);
 
 /* ctl_pipe_drop_fn - told of an object made but never taken (NULL: not

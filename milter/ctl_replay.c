@@ -37,12 +37,6 @@
 #define REPLAY_TOP_TRIPPED 20
 #define REPLAY_RULE_TEXT 600
 #define REPLAY_AHEAD 8
-/* The largest record: the strings and keys struct logev and struct
- * origin allow, rounded up to keep the slots aligned. */
-#define REPLAY_REC_MAX                                                         \
-	((sizeof(struct conf_rec) + LOGEV_LIST_MAX + LOGEV_ADDR_MAX +          \
-	     2 * ORIGIN_KEY_MAX + 15) /                                        \
-	    16 * 16)
 
 enum outcome {
 	OUT_PENDING = 0,
@@ -108,9 +102,8 @@ struct replay {
 	 * Records taken but not yet decided: each one's counter slots are
 	 * prefetched REPLAY_AHEAD decisions before it is decided.
 	 */
-	struct conf_rec *ahead[REPLAY_AHEAD]; /* slots in ahead_mem */
+	struct conf_rec *ahead[REPLAY_AHEAD]; /* lent by the pipe */
 	size_t ahead_head, ahead_len;
-	char *ahead_mem;
 };
 
 /* rec_list / rec_addr / rec_ipkey / rec_subnetkey - the parts of a record */
@@ -558,10 +551,12 @@ decide_one(struct replay *rp, struct conf_rec *c)
 	return rp->oom;
 }
 
+static void drain_ahead(struct replay *rp, int decide);
+
 /*
- * replay_take - take one record: prefetch its counters, copy it into the
- * look-ahead ring (the pipe's memory is only lent) and decide the one
- * taken REPLAY_AHEAD records ago
+ * replay_take - take one record: prefetch its counters and decide the one
+ * taken REPLAY_AHEAD records ago (the pipe lends records longer than
+ * that); at the end of the input (NULL) decide the rest
  */
 static int
 replay_take(void *obj, void *arg)
@@ -571,6 +566,10 @@ replay_take(void *obj, void *arg)
 	size_t slot;
 	int rc = 0;
 
+	if (c == NULL) {
+		drain_ahead(rp, 1);
+		return 0;
+	}
 	decide_prefetch(rp->dec, c->prep.hash);
 	/* Halfway: the slots of this one are in, load its entries. */
 	if (rp->ahead_len >= REPLAY_AHEAD / 2)
@@ -586,7 +585,7 @@ replay_take(void *obj, void *arg)
 	} else {
 		slot = (rp->ahead_head + rp->ahead_len++) % REPLAY_AHEAD;
 	}
-	memcpy(rp->ahead[slot], c, rec_size(c));
+	rp->ahead[slot] = c;
 	return rc;
 }
 
@@ -743,15 +742,11 @@ ctl_replay(int argc, char **argv, const struct conf *conf)
 	decide_conf_init(&dc);
 	dc.max_keys = (size_t)conf->max_keys;
 	if ((rp.dec = decide_new(&dc)) == NULL ||
-	    (rp.tripped = tally_new()) == NULL ||
-	    (rp.ahead_mem = malloc(REPLAY_AHEAD * REPLAY_REC_MAX)) == NULL) {
+	    (rp.tripped = tally_new()) == NULL) {
 		fprintf(stderr, "replay: out of memory\n");
 		status = CTL_EXIT_USAGE;
 		goto out;
 	}
-	for (size_t i = 0; i < REPLAY_AHEAD; i++)
-		rp.ahead[i] = (struct conf_rec *)(void *)(rp.ahead_mem +
-		    i * REPLAY_REC_MAX);
 	if (dpath != NULL && (rp.out = fopen(dpath, "w")) == NULL) {
 		perror(dpath);
 		status = CTL_EXIT_USAGE;
@@ -768,7 +763,6 @@ ctl_replay(int argc, char **argv, const struct conf *conf)
 	if (make_failed)
 		rp.oom = 1;
 	if (status == 0) {
-		drain_ahead(&rp, 1);
 		run_retries(&rp, INT64_MAX);
 		flush_queue(&rp);
 		sample_memory(&rp);
@@ -796,7 +790,6 @@ out:
 		while (rp.hlen > 0)
 			free(rp.heap[--rp.hlen]);
 	free(rp.heap);
-	free(rp.ahead_mem);
 	tally_free(rp.tripped);
 	decide_free(rp.dec);
 	policy_free(rp.pol);

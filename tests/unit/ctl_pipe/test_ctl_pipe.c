@@ -45,7 +45,7 @@ obj_size(int seq)
 }
 
 struct counts {
-	int made, taken, dropped, fail_at, stop_at;
+	int made, taken, dropped, fail_at, stop_at, ends;
 	int last_seq;
 	uint64_t last_line;
 };
@@ -75,22 +75,44 @@ make(const struct logev *ev, uint64_t lineno, void *arg,
 	return 0;
 }
 
+/* check_obj - <o> still holds what make() put there */
+static void
+check_obj(const struct obj *o)
+{
+	assert_int_equal(o->size, obj_size(o->seq));
+	for (size_t i = 0; i < o->size; i++)
+		if (o->fill[i] != (o->seq & 0xff))
+			fail_msg("object %d overwritten at %zu", o->seq, i);
+}
+
+/* The last CTL_PIPE_LEND objects taken: they must all still be valid. */
+static const struct obj *lent[CTL_PIPE_LEND];
+
 static int
 take(void *obj, void *arg)
 {
 	struct obj *o = obj;
+	size_t i;
 
 	(void)arg;
+	if (o == NULL) { /* the end of the input: all lent still valid */
+		k.ends++;
+		for (i = 0; i < CTL_PIPE_LEND; i++)
+			if (lent[i] != NULL)
+				check_obj(lent[i]);
+		return 0;
+	}
+	/* the one taken CTL_PIPE_LEND - 1 objects ago is still valid */
+	if (lent[(k.taken + 1) % CTL_PIPE_LEND] != NULL)
+		check_obj(lent[(k.taken + 1) % CTL_PIPE_LEND]);
+	lent[k.taken % CTL_PIPE_LEND] = o;
 	/* in log order, none missing */
 	assert_int_equal(o->seq, k.last_seq + 1);
 	assert_true(o->lineno > k.last_line);
 	k.last_seq = o->seq;
 	k.last_line = o->lineno;
 	/* its memory is its own: nothing else was made over it */
-	assert_int_equal(o->size, obj_size(o->seq));
-	for (size_t i = 0; i < o->size; i++)
-		if (o->fill[i] != (o->seq & 0xff))
-			fail_msg("object %d overwritten at %zu", o->seq, i);
+	check_obj(o);
 	return ++k.taken == k.stop_at;
 }
 
@@ -157,6 +179,7 @@ static void
 reset(int fail_at, int stop_at)
 {
 	memset(&k, 0, sizeof(k));
+	memset(lent, 0, sizeof(lent));
 	k.last_seq = -1;
 	k.fail_at = fail_at;
 	k.stop_at = stop_at;
@@ -178,6 +201,7 @@ test_all_records_in_order(void **state)
 	assert_int_equal(failed, 0);
 	assert_int_equal(k.made, RECORDS);
 	assert_int_equal(k.taken, RECORDS);
+	assert_int_equal(k.ends, 1);
 	assert_int_equal(k.dropped, 0);
 	/* the same figures as the one-thread reader */
 	reset(0, -1);
@@ -203,6 +227,7 @@ test_taker_stops(void **state)
 	    0);
 	assert_int_equal(failed, 0);
 	assert_int_equal(k.taken, 300);
+	assert_int_equal(k.ends, 0);
 	assert_int_equal(k.made, k.taken + k.dropped);
 	assert_true(k.made < RECORDS); /* reading stopped early */
 }
@@ -223,6 +248,7 @@ test_maker_fails(void **state)
 	assert_int_equal(failed, 1);
 	assert_int_equal(k.made, 1234);
 	assert_int_equal(k.taken, 1234);
+	assert_int_equal(k.ends, 1);
 	assert_int_equal(k.dropped, 0);
 }
 
