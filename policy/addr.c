@@ -53,23 +53,15 @@ parse_v4(const char *s, size_t len, uint8_t out[4])
 	return 0;
 }
 
-int
-addr_parse(const char *s, size_t len, struct addr *out)
+/* parse_v6 - an IPv6 literal (an IPv4-mapped one is the IPv4 address) */
+static int
+parse_v6(const char *s, size_t len, struct addr *out)
 {
 	char tmp[64];
 	static const uint8_t mapped[12] = {
 	    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
-	if (len == 0 || len >= sizeof(tmp))
-		return -1;
-	memset(out, 0, sizeof(*out));
-	if (memchr(s, ':', len) == NULL) {
-		if (parse_v4(s, len, out->bytes) != 0)
-			return -1;
-		out->family = ADDR_V4;
-		return 0;
-	}
-	if (memchr(s, '\0', len) != NULL)
+	if (len >= sizeof(tmp) || memchr(s, '\0', len) != NULL)
 		return -1;
 	memcpy(tmp, s, len);
 	tmp[len] = '\0';
@@ -83,6 +75,23 @@ addr_parse(const char *s, size_t len, struct addr *out)
 		out->family = ADDR_V4;
 	}
 	return 0;
+}
+
+int
+addr_parse(const char *s, size_t len, struct addr *out)
+{
+	if (len == 0)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	/* IPv4 first: it is what logs hold, and it stops at a ':'. */
+	if (parse_v4(s, len, out->bytes) == 0) {
+		out->family = ADDR_V4;
+		return 0;
+	}
+	if (memchr(s, ':', len) == NULL)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	return parse_v6(s, len, out);
 }
 
 int

@@ -171,10 +171,20 @@ logline_scan_prefix(const char *s, size_t len, int64_t *time, uint32_t *pid)
 	if (i == LL_FIXED || len - i < 2 || s[i] != ')' || s[i + 1] != ' ')
 		return LL_PREFIX_NONE;
 
-	for (mon = 0; mon < 12; mon++)
-		if (memcmp(s, logline_months[mon], 3) == 0)
-			break;
-	mon++;
+	/* The month: its three bytes as one number against the twelve. */
+	{
+		uint32_t m3 = (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2];
+
+		for (mon = 0; mon < 12; mon++)
+			if (m3 ==
+			    ((uint32_t)(unsigned char)logline_months[mon][0]
+			            << 16 |
+			        (uint32_t)(unsigned char)logline_months[mon][1]
+			            << 8 |
+			        (unsigned char)logline_months[mon][2]))
+				break;
+		mon++;
+	}
 	day = logline_2d(s + 4);
 	hh = logline_2d(s + 7);
 	mm = logline_2d(s + 10);
