@@ -83,9 +83,6 @@ logline_word(char c)
 	    logline_digit(c) || c == '_';
 }
 
-static const char logline_months[12][3] = {"Jan", "Feb", "Mar", "Apr", "May",
-    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-
 /* Length of the fixed part "Mon DD HH:MM:SS YYYY (". */
 #define LL_FIXED 22
 
@@ -171,19 +168,28 @@ logline_scan_prefix(const char *s, size_t len, int64_t *time, uint32_t *pid)
 	if (i == LL_FIXED || len - i < 2 || s[i] != ')' || s[i + 1] != ' ')
 		return LL_PREFIX_NONE;
 
-	/* The month: its three bytes as one number against the twelve. */
-	{
-		uint32_t m3 = (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2];
-
-		for (mon = 0; mon < 12; mon++)
-			if (m3 ==
-			    ((uint32_t)(unsigned char)logline_months[mon][0]
-			            << 16 |
-			        (uint32_t)(unsigned char)logline_months[mon][1]
-			            << 8 |
-			        (unsigned char)logline_months[mon][2]))
-				break;
-		mon++;
+	/* The month: its three bytes as one number. */
+	switch ((uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2]) {
+#define LL_MON(a, b, c, n)                                                     \
+	case (uint32_t)(a) << 16 | (uint32_t)(b) << 8 | (c):                   \
+		mon = (n);                                                     \
+		break;
+		LL_MON('J', 'a', 'n', 1)
+		LL_MON('F', 'e', 'b', 2)
+		LL_MON('M', 'a', 'r', 3)
+		LL_MON('A', 'p', 'r', 4)
+		LL_MON('M', 'a', 'y', 5)
+		LL_MON('J', 'u', 'n', 6)
+		LL_MON('J', 'u', 'l', 7)
+		LL_MON('A', 'u', 'g', 8)
+		LL_MON('S', 'e', 'p', 9)
+		LL_MON('O', 'c', 't', 10)
+		LL_MON('N', 'o', 'v', 11)
+		LL_MON('D', 'e', 'c', 12)
+#undef LL_MON
+	default:
+		mon = 13; /* no month */
+		break;
 	}
 	day = logline_2d(s + 4);
 	hh = logline_2d(s + 7);
