@@ -87,37 +87,50 @@ id_key(uint64_t seed, const void *id, size_t len, uint8_t out[16])
 	memcpy(out + 8, &h2, 8);
 }
 
-/* allow_match - the first allow rule that exempts <r>, or NULL */
-static const struct policy_rule *
-allow_match(const struct policy *p, const struct decide_req *r)
+/*
+ * allow_index - the index of the first allow rule of <scopes> (bit per
+ * scope) that exempts <r>, or SIZE_MAX
+ */
+static size_t
+allow_index(const struct policy *p, const struct decide_req *r, int scopes)
 {
 	size_t i;
 
 	for (i = 0; i < p->nrules; i++) {
 		const struct policy_rule *a = &p->rules[i];
 
-		if (!a->allow)
+		if (!a->allow || !(scopes & (1 << a->scope)))
 			continue;
 		switch (a->scope) {
 		case SCOPE_IP:
 			if (r->origin->kind == ORIGIN_IP &&
 			    addr_in_prefix(&r->origin->ip, &a->net, a->plen))
-				return a;
+				return i;
 			break;
 		case SCOPE_DOMAIN:
 			if (r->domain[0] != '\0' &&
 			    policy_domain_match(a->pattern, r->domain) >= 0)
-				return a;
+				return i;
 			break;
 		case SCOPE_LIST:
 			if (policy_list_match(a->pattern, r->list) >= 0)
-				return a;
+				return i;
 			break;
 		default:
 			break;
 		}
 	}
-	return NULL;
+	return SIZE_MAX;
+}
+
+/* allow_match - the first allow rule that exempts <r>, or NULL */
+static const struct policy_rule *
+allow_match(const struct policy *p, const struct decide_req *r)
+{
+	size_t i = allow_index(
+	    p, r, (1 << SCOPE_IP) | (1 << SCOPE_DOMAIN) | (1 << SCOPE_LIST));
+
+	return i == SIZE_MAX ? NULL : &p->rules[i];
 }
 
 /* build_keys - the four keys of <r> into <key>/<keylen> (0: none) */
@@ -158,29 +171,45 @@ build_keys(const struct decide_req *r, uint8_t key[SCOPE_COUNT][CTAB_KEY_MAX],
  */
 static uint64_t
 memo_hash(const struct decider *d, struct decide_memo *memo, int which,
-    enum scope scope, const uint8_t *key, size_t len)
+    enum scope scope, const uint8_t *key, size_t len, int *slot, uint32_t *gen)
 {
 	struct decide_memo_slot *sl;
+	size_t i;
 
+	*slot = -1;
 	if (memo == NULL || len == 0 || len > DECIDE_MEMO_KEY)
 		return ctab_hash(d->keys, (unsigned)scope, key, len);
-	sl = &memo->slot[which][(len * 31 + key[0] + key[len / 2] * 7u +
-	                            key[len - 1] * 13u) %
-	    DECIDE_MEMO_SLOTS];
+	i = (len * 31 + key[0] + key[len / 2] * 7u + key[len - 1] * 13u) %
+	    DECIDE_MEMO_SLOTS;
+	sl = &memo->slot[which][i];
+	*slot = (int)i;
 	if (sl->len == len && memcmp(sl->key, key, len) == 0) {
 		memo->hits++;
+		*gen = sl->gen;
 		return sl->hash;
 	}
 	memo->misses++;
 	sl->hash = ctab_hash(d->keys, (unsigned)scope, key, len);
 	sl->len = (uint8_t)len;
+	sl->gen = ++memo->gen;
 	memcpy(sl->key, key, len);
+	*gen = sl->gen;
 	return sl->hash;
 }
 
-void
-decide_hash(const struct decider *d, const struct decide_req *r,
-    uint64_t hash[SCOPE_COUNT], struct decide_memo *memo)
+/*
+ * hash_keys - decide_hash(), telling where the list and domain are in
+ * <memo>: <ref>[0] for the list, [1] for the domain, slot -1 when not
+ */
+struct memo_ref {
+	int slot;
+	uint32_t gen;
+};
+
+static void
+hash_keys(const struct decider *d, const struct decide_req *r,
+    uint64_t hash[SCOPE_COUNT], struct decide_memo *memo,
+    struct memo_ref ref[2])
 {
 	const struct origin *o = r->origin;
 	uint8_t list[CTAB_KEY_MAX];
@@ -197,17 +226,30 @@ decide_hash(const struct decider *d, const struct decide_req *r,
 	          o->subnetkey_len > CTAB_KEY_MAX ? CTAB_KEY_MAX
 	                                          : o->subnetkey_len);
 	dn = dn > CTAB_KEY_MAX ? CTAB_KEY_MAX : dn;
-	hash[SCOPE_DOMAIN] = dn == 0 ? 0
-	                             : memo_hash(d, memo, 1, SCOPE_DOMAIN,
-	                                   (const uint8_t *)r->domain, dn);
+	ref[1].slot = -1;
+	hash[SCOPE_DOMAIN] = dn == 0
+	    ? 0
+	    : memo_hash(d, memo, 1, SCOPE_DOMAIN, (const uint8_t *)r->domain,
+	          dn, &ref[1].slot, &ref[1].gen);
 	n = n > CTAB_KEY_MAX ? CTAB_KEY_MAX : n;
 	for (i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)r->list[i];
 
 		list[i] = (ch >= 'A' && ch <= 'Z') ? ch + 32 : ch;
 	}
-	hash[SCOPE_LIST] =
-	    n == 0 ? 0 : memo_hash(d, memo, 0, SCOPE_LIST, list, n);
+	ref[0].slot = -1;
+	hash[SCOPE_LIST] = n == 0 ? 0
+	                          : memo_hash(d, memo, 0, SCOPE_LIST, list, n,
+	                                &ref[0].slot, &ref[0].gen);
+}
+
+void
+decide_hash(const struct decider *d, const struct decide_req *r,
+    uint64_t hash[SCOPE_COUNT], struct decide_memo *memo)
+{
+	struct memo_ref ref[2];
+
+	hash_keys(d, r, hash, memo, ref);
 }
 
 void
@@ -283,22 +325,49 @@ find_needs(const struct policy *p, const struct decide_req *r,
 	}
 }
 
+/*
+ * prepare_pair - what depends on the list, the domain and which keys
+ * there are: the first list or domain allow rule, the limits that apply,
+ * what each key keeps
+ */
+static void
+prepare_pair(const struct policy *p, const struct decide_req *r,
+    const uint16_t keylen[SCOPE_COUNT], struct decide_memo_pair *out)
+{
+	struct need nd[SCOPE_COUNT];
+	size_t i, a;
+
+	a = allow_index(p, r, (1 << SCOPE_DOMAIN) | (1 << SCOPE_LIST));
+	out->allow = a == SIZE_MAX ? -1 : (int)a;
+	find_needs(p, r, keylen, nd);
+	out->applies = 0;
+	for (i = 0; i < p->nrules && i < DECIDE_PREP_RULES; i++)
+		if (applies(&p->rules[i], keylen, nd))
+			out->applies |= (uint64_t)1 << i;
+	for (i = 0; i < SCOPE_COUNT; i++) {
+		out->keep_n[i] = nd[i].keep_n;
+		out->window_s[i] = nd[i].window_s;
+		out->has_rules[i] = (uint8_t)nd[i].has_rules;
+	}
+}
+
 void
 decide_prepare(const struct decider *d, const struct policy *p,
     const struct decide_req *r, struct decide_prep *out,
     struct decide_memo *memo)
 {
-	struct need nd[SCOPE_COUNT];
+	struct decide_memo_pair local, *pr = &local;
+	struct memo_ref ref[2];
 	uint16_t keylen[SCOPE_COUNT];
-	size_t i, n;
+	size_t i, n, a;
+	unsigned present = 0;
 
 	memset(out, 0, sizeof(*out));
-	decide_hash(d, r, out->hash, memo);
+	hash_keys(d, r, out->hash, memo, ref);
 	out->policy = p;
 	out->usable = p->nrules <= DECIDE_PREP_RULES;
 	if (!out->usable)
 		return;
-	out->allow = allow_match(p, r);
 	/* The key lengths build_keys() gives. */
 	keylen[SCOPE_IP] = (uint16_t)(r->origin->ipkey_len > CTAB_KEY_MAX
 	        ? CTAB_KEY_MAX
@@ -311,15 +380,49 @@ decide_prepare(const struct decider *d, const struct policy *p,
 	keylen[SCOPE_DOMAIN] = (uint16_t)(n > CTAB_KEY_MAX ? CTAB_KEY_MAX : n);
 	n = strlen(r->list);
 	keylen[SCOPE_LIST] = (uint16_t)(n > CTAB_KEY_MAX ? CTAB_KEY_MAX : n);
-	find_needs(p, r, keylen, nd);
-	for (i = 0; i < p->nrules; i++)
-		if (applies(&p->rules[i], keylen, nd))
-			out->applies |= (uint64_t)1 << i;
-	for (i = 0; i < SCOPE_COUNT; i++) {
-		out->keep_n[i] = nd[i].keep_n;
-		out->window_s[i] = nd[i].window_s;
-		out->has_rules[i] = (uint8_t)nd[i].has_rules;
+	for (i = 0; i < SCOPE_COUNT; i++)
+		if (keylen[i] != 0)
+			present |= 1u << i;
+	/*
+	 * The pair's part from the memo when the list and the domain (or
+	 * its absence) are both in it: a slot and its generation name one
+	 * string for good.
+	 */
+	if (memo != NULL && ref[0].slot >= 0 &&
+	    (ref[1].slot >= 0 || keylen[SCOPE_DOMAIN] == 0)) {
+		uint16_t ls = (uint16_t)ref[0].slot;
+		uint16_t ds = ref[1].slot >= 0 ? (uint16_t)ref[1].slot
+		                               : DECIDE_MEMO_SLOTS;
+		uint32_t lg = ref[0].gen,
+		         dg = ref[1].slot >= 0 ? ref[1].gen : 0;
+
+		pr = &memo->pair[(ls * 31u + ds * 7u + present) %
+		    DECIDE_MEMO_PAIRS];
+		if (pr->policy == p && pr->lslot == ls && pr->lgen == lg &&
+		    pr->dslot == ds && pr->dgen == dg &&
+		    pr->present == present) {
+			memo->pair_hits++;
+		} else {
+			prepare_pair(p, r, keylen, pr);
+			pr->policy = p;
+			pr->lslot = ls;
+			pr->lgen = lg;
+			pr->dslot = ds;
+			pr->dgen = dg;
+			pr->present = (uint8_t)present;
+		}
+	} else {
+		prepare_pair(p, r, keylen, pr);
 	}
+	/* The first allow rule: an address one, or the pair's. */
+	a = allow_index(p, r, 1 << SCOPE_IP);
+	if (pr->allow >= 0 && (size_t)pr->allow < a)
+		a = (size_t)pr->allow;
+	out->allow = a == SIZE_MAX ? NULL : &p->rules[a];
+	out->applies = pr->applies;
+	memcpy(out->keep_n, pr->keep_n, sizeof(out->keep_n));
+	memcpy(out->window_s, pr->window_s, sizeof(out->window_s));
+	memcpy(out->has_rules, pr->has_rules, sizeof(out->has_rules));
 }
 
 size_t

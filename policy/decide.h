@@ -155,20 +155,36 @@ int decide(struct decider *d, const struct policy *p,
     const struct decide_req *r, uint64_t now_ms, struct decision *out);
 
 /*
- * A small cache of the hashes of list and domain keys, which repeat from
- * one request to the next, for decide_hash(): zero it before first use;
- * one per thread. Keys longer than DECIDE_MEMO_KEY bytes are not cached.
+ * A small cache for decide_hash() and decide_prepare() of what depends on
+ * a request's list and domain only, which repeat from one request to the
+ * next: their keys' hashes, and which limits apply to the pair. Zero it
+ * before first use; one per thread. Keys longer than DECIDE_MEMO_KEY bytes
+ * are not cached.
  */
 #define DECIDE_MEMO_SLOTS 64
 #define DECIDE_MEMO_KEY 46
+#define DECIDE_MEMO_PAIRS 128
 struct decide_memo_slot {
 	uint64_t hash;
-	uint8_t len; /* 0: empty */
+	uint32_t gen; /* tells this string from the slot's earlier ones */
+	uint8_t len;  /* 0: empty */
 	uint8_t key[DECIDE_MEMO_KEY];
+};
+struct decide_memo_pair {
+	const void *policy; /* NULL: empty */
+	uint32_t lgen, dgen;
+	uint16_t lslot, dslot; /* dslot DECIDE_MEMO_SLOTS: no domain */
+	uint8_t present;       /* which scopes have a key, bit per scope */
+	int allow;             /* first list or domain allow rule, or -1 */
+	uint64_t applies;
+	uint32_t keep_n[SCOPE_COUNT], window_s[SCOPE_COUNT];
+	uint8_t has_rules[SCOPE_COUNT];
 };
 struct decide_memo {
 	struct decide_memo_slot slot[2][DECIDE_MEMO_SLOTS];
-	uint64_t hits, misses;
+	struct decide_memo_pair pair[DECIDE_MEMO_PAIRS];
+	uint32_t gen;
+	uint64_t hits, misses, pair_hits;
 };
 
 /*
