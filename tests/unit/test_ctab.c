@@ -1086,6 +1086,133 @@ test_ctab_many_keys_hash_growth(void **state)
 	ctab_free(t);
 }
 
+/* The LRU model of test_ctab_lru_matches_a_model: keys most recent first. */
+struct lru_model {
+	int key[600];
+	size_t n;
+};
+
+/* model_touch - <k> to the front (added if absent) */
+static void
+model_touch(struct lru_model *m, int k)
+{
+	size_t i;
+
+	for (i = 0; i < m->n && m->key[i] != k; i++)
+		;
+	if (i == m->n)
+		m->n++;
+	memmove(m->key + 1, m->key, i * sizeof(m->key[0]));
+	m->key[0] = k;
+}
+
+/* model_remove - <k> out; 1 if it was there */
+static int
+model_remove(struct lru_model *m, int k)
+{
+	size_t i;
+
+	for (i = 0; i < m->n && m->key[i] != k; i++)
+		;
+	if (i == m->n)
+		return 0;
+	memmove(m->key + i, m->key + i + 1, (m->n - i - 1) * sizeof(m->key[0]));
+	m->n--;
+	return 1;
+}
+
+struct lru_walk {
+	const struct lru_model *m;
+	size_t i, bad;
+};
+
+/* lru_walk_fn - each entry, in ctab_foreach() order, against the model */
+static int
+lru_walk_fn(const struct ctab_entry *e, void *arg)
+{
+	struct lru_walk *w = arg;
+	int k;
+
+	memcpy(&k, ctab_key(e), sizeof(k));
+	if (w->i >= w->m->n || w->m->key[w->i] != k)
+		w->bad++;
+	w->i++;
+	return 0;
+}
+
+/*
+ * test_ctab_lru_matches_a_model - 200,000 random gets, touches, removals,
+ * events (times moving out of and back into an entry) and expiries on a
+ * table of at most 500 keys (below CTAB_TOUCH_SLACK_MIN: the order is
+ * exact), with the LRU queue squeezed, grown and shrunk on the way; the
+ * count after every step, and the whole order every 10 steps, must be the
+ * model's. Under ASan this also checks the slabs and free
+ * lists.
+ */
+static void
+test_ctab_lru_matches_a_model(void **state)
+{
+	enum { MAXK = 500, KEYS = 900, STEPS = 200000 };
+	static struct lru_model m;
+	struct ctab *t = new_table(MAXK);
+	struct ctab_entry *e;
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	uint32_t now = 1;
+	size_t step;
+	int k;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	for (step = 0; step < STEPS; step++) {
+		unsigned op = (unsigned)(xorshift(&x) % 100);
+
+		k = (int)(xorshift(&x) % KEYS);
+		if (step % 50 == 0)
+			now++;
+		if (op < 60) { /* get: touch or add, evicting the LRU */
+			if (m.n == MAXK &&
+			    ctab_find(t, 0, &k, sizeof(k)) == NULL)
+				m.n--; /* the model's last one goes */
+			e = ctab_get(t, 0, &k, sizeof(k), now);
+			assert_non_null(e);
+			model_touch(&m, k);
+			if (op < 20)
+				assert_int_equal(ctab_add_event(t, &e, now,
+				                     1 + (uint32_t)(k % 40),
+				                     now > 30 ? now - 30 : 0),
+				    0);
+		} else if (op < 85) { /* touch an existing one */
+			if ((e = ctab_find(t, 0, &k, sizeof(k))) != NULL) {
+				ctab_touch(t, e, now);
+				model_touch(&m, k);
+			}
+		} else if (op < 97) { /* remove */
+			assert_int_equal(ctab_remove(t, 0, &k, sizeof(k)),
+			    model_remove(&m, k));
+		} else if (m.n > 0) { /* expire the least recently used few */
+			static const uint32_t idle[CTAB_SCOPES] = {0};
+			size_t before = m.n, gone;
+
+			/* Only entries idle since before now go. */
+			now += 2;
+			gone = ctab_expire(t, now, idle, 3);
+			assert_true(gone <= 3 && gone <= before);
+			m.n -= gone;
+		}
+		assert_int_equal(stats(t).total_keys, m.n);
+		if (step % 10 == 0) {
+			struct lru_walk w = {&m, 0, 0};
+
+			(void)ctab_foreach(t, lru_walk_fn, &w);
+			if (w.bad != 0 || w.i != m.n)
+				fail_msg("step %zu: LRU order differs from the "
+				         "model (%zu of %zu)",
+				    step, w.bad, m.n);
+		}
+	}
+	ctab_free(t);
+}
+
 /* test_ctab_same_key_different_scopes - one entry per (scope, key) */
 static void
 test_ctab_same_key_different_scopes(void **state)
@@ -1258,6 +1385,7 @@ main(void)
 	    cmocka_unit_test(test_ctab_stats_bytes_grow_and_shrink_back),
 	    cmocka_unit_test(test_ctab_many_keys_hash_growth),
 	    cmocka_unit_test(test_ctab_same_key_different_scopes),
+	    cmocka_unit_test(test_ctab_lru_matches_a_model),
 	    cmocka_unit_test(test_ctab_entries_moved_by_realloc_keep_links),
 	    cmocka_unit_test(
 	        test_ctab_add_event_grow_failure_leaves_entry_unchanged),
