@@ -30,6 +30,7 @@
 #include "decide.h"
 #include "jsonw.h"
 #include "origin.h"
+#include "seed.h"
 #include "tally.h"
 
 #define REPLAY_RETRY_WAIT_S 3600          /* Mailman DELIVERY_RETRY_WAIT */
@@ -741,6 +742,12 @@ ctl_replay(int argc, char **argv, const struct conf *conf)
 	}
 	decide_conf_init(&dc);
 	dc.max_keys = (size_t)conf->max_keys;
+	/*
+	 * A secret hash key, as the daemon's: the log replayed is the
+	 * attacker's text, and with the built-in key its addresses could be
+	 * chosen to share a probe run (decisions do not depend on it).
+	 */
+	dc.seed = seed_random();
 	if ((rp.dec = decide_new(&dc)) == NULL ||
 	    (rp.tripped = tally_new()) == NULL) {
 		fprintf(stderr, "replay: out of memory\n");

@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,6 +37,7 @@
 #include "mlfi.h"
 #include "policyfile.h"
 #include "privdrop.h"
+#include "seed.h"
 #include "statefile.h"
 #include "control.h"
 
@@ -169,11 +169,8 @@ main(int argc, char **argv)
 	decide_conf_init(&dc);
 	dc.max_keys = (size_t)conf.max_keys;
 	/* The counter table's hash key: unguessable, or its keys could be
-	 * chosen to share a chain (getrandom(2); the clock only if that
-	 * fails). */
-	if (getrandom(&dc.seed, sizeof(dc.seed), 0) != (ssize_t)sizeof(dc.seed))
-		dc.seed = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^
-		    (uint64_t)(uintptr_t)&dc;
+	 * chosen to share a probe run. */
+	dc.seed = seed_random();
 	if ((engine = engine_new(pol, &dc, &conf.origin)) == NULL)
 		fatalx("out of memory");
 	engine_reload(engine, NULL, psource, digest, (int64_t)time(NULL));
