@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "ctl_requests.h"
-#include "fnv.h"
+#include "khash.h"
 
 struct reqlog_entry {
 	uint64_t hash; /* of the lower-cased requester */
@@ -25,12 +25,14 @@ struct reqlog_entry {
 struct reqlog {
 	struct reqlog_entry *e;
 	size_t n, cap;
+	struct khash khash; /* a requester is found by its hash alone */
 };
 
+/* reqlog_hash - the keyed hash of lower(<s>/<len>) */
 static uint64_t
-reqlog_hash(const char *s, size_t len)
+reqlog_hash(const struct reqlog *r, const char *s, size_t len)
 {
-	return fnv_lower(FNV_BASIS, s, len);
+	return khash_lower2(&r->khash, "", 0, s, len);
 }
 
 /* digits - <n> decimal digits at <p>; -1 if any is not a digit */
@@ -116,7 +118,7 @@ parse_syslog(const char *p, struct reqlog_entry *e)
  * without a usable time or client.
  */
 static int
-parse_line(const char *line, struct reqlog_entry *e)
+parse_line(const struct reqlog *r, const char *line, struct reqlog_entry *e)
 {
 	const char *p, *q;
 	char req[512], ip[ADDR_TEXT_MAX];
@@ -144,7 +146,7 @@ parse_line(const char *line, struct reqlog_entry *e)
 	ip[len] = '\0';
 	if (addr_parse(ip, len, &e->client) != 0)
 		return -1;
-	e->hash = reqlog_hash(req, n);
+	e->hash = reqlog_hash(r, req, n);
 	if (isdigit((unsigned char)line[0]))
 		return parse_rfc3339(line, e) == 0 ? 1 : -1;
 	return parse_syslog(line, e) == 0 ? 1 : -1;
@@ -194,6 +196,7 @@ reqlog_load(
 		fprintf(stderr, "requests: out of memory\n");
 		return NULL;
 	}
+	khash_init(&r->khash);
 	for (i = 0; i < npaths; i++) {
 		if ((f = fopen(paths[i], "r")) == NULL) {
 			fprintf(stderr, "%s: %s\n", paths[i], strerror(errno));
@@ -201,7 +204,7 @@ reqlog_load(
 		}
 		while (getline(&line, &cap, f) != -1) {
 			memset(&e, 0, sizeof(e));
-			if ((rc = parse_line(line, &e)) == 0)
+			if ((rc = parse_line(r, line, &e)) == 0)
 				continue;
 			if (rc < 0) {
 				(*skipped)++;
@@ -265,7 +268,7 @@ int
 reqlog_find(const struct reqlog *r, const char *requester, size_t len,
     int64_t t, struct addr *client)
 {
-	uint64_t h = reqlog_hash(requester, len);
+	uint64_t h = reqlog_hash(r, requester, len);
 	size_t lo = 0, hi = r->n, i;
 	int64_t best = INT64_MIN, te;
 	int found = 0;

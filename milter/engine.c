@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "engine.h"
-#include "fnv.h"
+#include "khash.h"
 #include "seqindex.h"
 #include "jsonw.h"
 #include "tally.h"
@@ -35,7 +35,8 @@ struct smtp_request {
 
 struct engine {
 	pthread_mutex_t mu;
-	char source[256]; /* where the policy came from */
+	struct khash khash; /* keys the log lines and requests by mail */
+	char source[256];   /* where the policy came from */
 	char digest[32];
 	int64_t loaded_at;
 	uint64_t reloads;
@@ -85,6 +86,7 @@ engine_new(struct policy *pol, const struct decide_conf *dc,
 		free(e);
 		return NULL;
 	}
+	khash_init(&e->khash);
 	pthread_mutex_init(&e->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -225,15 +227,11 @@ engine_judge(struct engine *e, const struct engine_req *r, uint64_t now_ms,
 	return rc;
 }
 
-/* key_hash - FNV-1a of lower(list) NUL lower(addr) */
+/* key_hash - the keyed hash of lower(list) NUL lower(addr); never 0 */
 static uint64_t
-key_hash(const char *list, const char *addr)
+key_hash(const struct engine *e, const char *list, const char *addr)
 {
-	uint64_t h = fnv_lower(FNV_BASIS, list, strlen(list));
-
-	h = (h ^ 0xff) * FNV_PRIME;
-	h = fnv_lower(h, addr, strlen(addr));
-	return h | 1; /* 0 marks an empty slot */
+	return khash_lower2(&e->khash, list, strlen(list), addr, strlen(addr));
 }
 
 void
@@ -246,7 +244,7 @@ engine_log_record(struct engine *e, const struct logev *ev)
 		return;
 	pthread_mutex_lock(&e->mu);
 	p = &e->ring[e->ring_next % ENGINE_PENDING_MAX];
-	p->hash = key_hash(ev->list, ev->addr);
+	p->hash = key_hash(e, ev->list, ev->addr);
 	seqindex_put(e->ring_index, e->ring_next++, p->hash);
 	n = ev->remote.len < sizeof(p->remote) - 1 ? ev->remote.len
 	                                           : sizeof(p->remote) - 1;
@@ -284,7 +282,7 @@ int
 engine_find_pending(struct engine *e, const char *list, const char *addr,
     unsigned wait_ms, char *remote, size_t size)
 {
-	uint64_t h = key_hash(list, addr);
+	uint64_t h = key_hash(e, list, addr);
 	struct timespec deadline;
 	int found;
 
@@ -752,7 +750,7 @@ engine_request(struct engine *e, const char *requester,
 	if (client != NULL && a != ACT_DEFER && a != ACT_REJECT &&
 	    a != ACT_DISCARD) {
 		r = &e->req[e->req_next % ENGINE_REQUESTS_MAX];
-		r->hash = key_hash("", requester);
+		r->hash = key_hash(e, "", requester);
 		seqindex_put(e->req_index, e->req_next++, r->hash);
 		r->client = *client;
 		r->spf = (int)spf;
@@ -766,7 +764,7 @@ int
 engine_request_find(struct engine *e, const char *requester, int64_t now_s,
     int64_t max_age_s, struct addr *client, int *spf)
 {
-	uint64_t h = key_hash("", requester);
+	uint64_t h = key_hash(e, "", requester);
 	int64_t s;
 	int found = 0;
 
