@@ -103,6 +103,10 @@ struct replay {
 	 * Records taken but not yet decided: each one's counter slots are
 	 * prefetched REPLAY_AHEAD decisions before it is decided.
 	 */
+	/* The (rule, key) of the last decisions, not yet in <tripped>. */
+	uint8_t run_key[2 + CTAB_KEY_MAX];
+	size_t run_len;
+	uint64_t run_n;
 	struct conf_rec *ahead[REPLAY_AHEAD]; /* lent by the pipe */
 	size_t ahead_head, ahead_len;
 };
@@ -293,6 +297,16 @@ queue_push(struct replay *rp, struct conf_rec *c)
 	return 0;
 }
 
+/* flush_run - add the pending run of note_tripped() to the tally */
+static void
+flush_run(struct replay *rp)
+{
+	if (rp->run_n > 0 &&
+	    tally_add(rp->tripped, rp->run_key, rp->run_len, rp->run_n) != 0)
+		rp->oom = 1;
+	rp->run_n = 0;
+}
+
 /*
  * note_tripped - count the confirmations each (rule, key) decided, a ban
  * included. The tally key is the rule's index (2 bytes) and the raw counter
@@ -302,7 +316,7 @@ static void
 note_tripped(struct replay *rp, const struct decision *dn)
 {
 	uint8_t buf[2 + CTAB_KEY_MAX];
-	size_t ri;
+	size_t ri, len;
 	enum scope s;
 
 	if (dn->rule == NULL || dn->allowed)
@@ -312,8 +326,20 @@ note_tripped(struct replay *rp, const struct decision *dn)
 	buf[0] = (uint8_t)(ri >> 8);
 	buf[1] = (uint8_t)ri;
 	memcpy(buf + 2, dn->key[s], dn->keylen[s]);
-	if (tally_add(rp->tripped, buf, 2 + dn->keylen[s], 1) != 0)
-		rp->oom = 1;
+	len = 2 + dn->keylen[s];
+	/*
+	 * Runs of one (rule, key) are common (a list's ban holds request after
+	 * request): counted here, added to the tally when the run ends.
+	 */
+	if (rp->run_n > 0 && len == rp->run_len &&
+	    memcmp(buf, rp->run_key, len) == 0) {
+		rp->run_n++;
+		return;
+	}
+	flush_run(rp);
+	memcpy(rp->run_key, buf, len);
+	rp->run_len = len;
+	rp->run_n = 1;
 }
 
 /* tripped_text - the rule text and printed key of a note_tripped() key */
@@ -772,6 +798,7 @@ ctl_replay(int argc, char **argv, const struct conf *conf)
 	if (status == 0) {
 		run_retries(&rp, INT64_MAX);
 		flush_queue(&rp);
+		flush_run(&rp);
 		sample_memory(&rp);
 		if (rp.oom) {
 			fprintf(stderr, "replay: out of memory\n");
