@@ -51,6 +51,11 @@ expect_eq "retried decisions" "$got" "1 a@yahoo.com delivered 0
 4 d@gmail.com delivered 0 
 5 e@yahoo.com delivered 3600 "
 expect_match "text summary" "$(cat "$WORK/out")" 'delivered after a delay: 2'
+# The same without --decisions: the retry heap then owns the waiting
+# records (freed as they settle; the sanitizer build checks it).
+run_ctl "$WORK/out" "$WORK/err" replay --policy "$WORK/dom.policy" --json \
+    "$WORK/retry.log"
+expect_match "retries, no decisions file" "$(cat "$WORK/out")" '"outcomes":\{"delivered":5,"held":0,"rejected":0,"discarded":0,"expired":0\},"delivered_late":2'
 
 # 3. A limit that never drains: deferred for five days, then expired.
 echo "limit domain yahoo.com 0/1h defer" >"$WORK/zero.policy"
@@ -58,6 +63,9 @@ run_ctl "$WORK/out" "$WORK/err" replay --policy "$WORK/zero.policy" --json \
     --decisions "$WORK/z.jsonl" "$WORK/retry.log"
 expect_match "expired" "$(cat "$WORK/out")" '"outcomes":\{"delivered":1,"held":0,"rejected":0,"discarded":0,"expired":4\}'
 expect_match "expired rule" "$(head -1 "$WORK/z.jsonl")" '"outcome":"expired","delay_s":0,"rule":"limit domain yahoo.com 0/1h defer"'
+run_ctl "$WORK/out" "$WORK/err" replay --policy "$WORK/zero.policy" --json \
+    "$WORK/retry.log"
+expect_match "expired, no decisions file" "$(cat "$WORK/out")" '"outcomes":\{"delivered":1,"held":0,"rejected":0,"discarded":0,"expired":4\}'
 
 # 4. A broken policy is refused before any log is read.
 echo "limit ip five/12h hold" >"$WORK/bad.policy"
