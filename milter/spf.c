@@ -19,7 +19,8 @@
 #include <spf2/spf_dns_zone.h>
 
 #include "spf.h"
-#include "fnv.h"
+#include "seed.h"
+#include "siphash.h"
 
 /* RFC 7208 4.6.4: more than two void lookups is a permerror. */
 #define SPF_VOID_MAX 2
@@ -57,6 +58,7 @@ struct spf {
 	unsigned ttl_s;
 	size_t ncache;
 	struct spf_entry *cache;
+	uint64_t k0, k1; /* the cache's hash key (seed.h) */
 	pthread_mutex_t lock;
 };
 
@@ -152,6 +154,8 @@ spf_make(int zone, unsigned cache_ttl_s, size_t cache_max, unsigned budget_ms,
 	s->budget_ms = budget_ms > 0 ? budget_ms : 1;
 	s->ttl_s = cache_ttl_s;
 	s->ncache = cache_ttl_s > 0 ? cache_max : 0;
+	s->k0 = seed_random();
+	s->k1 = seed_random();
 	if (s->ncache > 0 &&
 	    (s->cache = calloc(s->ncache, sizeof(*s->cache))) == NULL) {
 		free(s);
@@ -304,7 +308,12 @@ spf_domain_ok(const char *d)
 static struct spf_entry *
 spf_slot(struct spf *s, const char *key)
 {
-	return &s->cache[fnv_bytes(FNV_BASIS, key, strlen(key)) % s->ncache];
+	/*
+	 * Keyed: the key holds the sender's domain, which an attacker
+	 * picks; crafted domains must not all land in one slot and keep
+	 * evicting each other's results.
+	 */
+	return &s->cache[siphash24(s->k0, s->k1, key, strlen(key)) % s->ncache];
 }
 
 /* spf_query - one libspf2 query under the guard */
