@@ -671,10 +671,9 @@ resize_times(struct ctab *t, struct ctab_entry *e, uint32_t cap)
 }
 
 int
-ctab_add_event(struct ctab *t, struct ctab_entry **ep, uint32_t now_s,
+ctab_add_event(struct ctab *t, struct ctab_entry *e, uint32_t now_s,
     uint32_t keep_n, uint32_t drop_before_s)
 {
-	struct ctab_entry *e = *ep;
 	uint32_t *ts = times(e), drop = 0, want;
 
 	if (keep_n == 0)
@@ -683,7 +682,12 @@ ctab_add_event(struct ctab *t, struct ctab_entry **ep, uint32_t now_s,
 		drop++;
 	if (e->nts - drop >= keep_n)
 		drop = e->nts - (keep_n - 1);
-	want = e->nts - drop + 1;
+	/* Nothing is dropped when the block must grow (nts <= cap < want). */
+	if (drop > 0) {
+		memmove(ts, ts + drop, (e->nts - drop) * sizeof(*ts));
+		e->nts -= drop;
+	}
+	want = e->nts + 1;
 	if (want > e->cap ||
 	    (e->cap > CTAB_INLINE_TIMES && e->cap > 2 * want + 2)) {
 		/* Grow by doubling, never past what must be kept. */
@@ -695,29 +699,14 @@ ctab_add_event(struct ctab *t, struct ctab_entry **ep, uint32_t now_s,
 			cap = keep_n > want ? keep_n : want;
 		if (cap < CTAB_INLINE_TIMES)
 			cap = CTAB_INLINE_TIMES;
-		if (cap < e->cap) {
-			/*
-			 * Shrinking: drop first, so the kept times fit.
-			 * A failed shrink is harmless (the block is big
-			 * enough).
-			 */
-			if (drop > 0) {
-				memmove(ts, ts + drop,
-				    (e->nts - drop) * sizeof(*ts));
-				e->nts -= drop;
-				drop = 0;
-			}
-			(void)resize_times(t, e, cap);
-		} else if (cap != e->cap && resize_times(t, e, cap) != 0) {
-			/* Only a failed grow, where nothing fits, fails. */
-			if (want > e->cap)
-				return -1;
-		}
+		/*
+		 * Only a failed grow fails (the entry is then unchanged): after
+		 * a failed shrink the block is still big enough.
+		 */
+		if (cap != e->cap && resize_times(t, e, cap) != 0 &&
+		    want > e->cap)
+			return -1;
 		ts = times(e);
-	}
-	if (drop > 0) {
-		memmove(ts, ts + drop, (e->nts - drop) * sizeof(*ts));
-		e->nts -= drop;
 	}
 	/* Times stay sorted even if the clock steps back a little. */
 	if (e->nts > 0 && ts[e->nts - 1] > now_s)

@@ -142,13 +142,13 @@ struct ctab_entry *ctab_get(struct ctab *t, unsigned scope, const void *key,
 void ctab_touch(struct ctab *t, struct ctab_entry *e, uint32_t now_s);
 
 /*
- * ctab_add_event - append an event at <now_s> to <*ep> (from ctab_get()),
+ * ctab_add_event - append an event at <now_s> to <e> (from ctab_get()),
  * first dropping times older than or equal to <drop_before_s>, then the
  * oldest ones beyond <keep_n> - 1, so at most <keep_n> (>= 1) times remain.
- * May move the entry: <*ep> is updated. Returns 0, or -1 on allocation
- * failure (the entry is then unchanged).
+ * The entry stays where it is (entries never move). Returns 0, or -1 on
+ * allocation failure (the entry is then unchanged).
  */
-int ctab_add_event(struct ctab *t, struct ctab_entry **ep, uint32_t now_s,
+int ctab_add_event(struct ctab *t, struct ctab_entry *e, uint32_t now_s,
     uint32_t keep_n, uint32_t drop_before_s);
 
 /*

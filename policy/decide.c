@@ -498,7 +498,7 @@ record(struct decider *d, const struct decision *dn, enum scope s,
 		return 0;
 	if (entry(d, dn, s, h, e, now_s) == NULL)
 		return -1;
-	return ctab_add_event(d->keys, e, now_s, nd->keep_n, drop);
+	return ctab_add_event(d->keys, *e, now_s, nd->keep_n, drop);
 }
 
 /* lookup - hash and find each key once (<hk>: the hashes); check bans.
@@ -572,7 +572,7 @@ identity(struct decider *d, const struct decide_req *r, uint32_t now_s,
 		*first_s = ctab_first_time(e);
 		return 0;
 	}
-	return ctab_add_event(d->ids, &e, now_s, 1, 0);
+	return ctab_add_event(d->ids, e, now_s, 1, 0);
 }
 
 int

@@ -384,7 +384,7 @@ load_table(struct in *in, struct ctab *t, size_t max, unsigned nscopes,
 			    (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 
 			if (ctab_add_event(
-			        t, &e, shifted(ts, shift_s), r.nts, 0) != 0)
+			        t, e, shifted(ts, shift_s), r.nts, 0) != 0)
 				return -2;
 		}
 		e->last_s = shifted(r.last_s, shift_s);
