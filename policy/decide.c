@@ -133,36 +133,51 @@ allow_match(const struct policy *p, const struct decide_req *r)
 	return i == SIZE_MAX ? NULL : &p->rules[i];
 }
 
+/*
+ * key_lengths - the lengths of <r>'s four counter keys (0: no key), cut at
+ * CTAB_KEY_MAX
+ */
+static void
+key_lengths(const struct decide_req *r, size_t len[SCOPE_COUNT])
+{
+	size_t i;
+
+	len[SCOPE_IP] = r->origin->ipkey_len;
+	len[SCOPE_SUBNET] = r->origin->subnetkey_len;
+	len[SCOPE_DOMAIN] = strlen(r->domain);
+	len[SCOPE_LIST] = strlen(r->list);
+	for (i = 0; i < SCOPE_COUNT; i++)
+		if (len[i] > CTAB_KEY_MAX)
+			len[i] = CTAB_KEY_MAX;
+}
+
+/* lower_list - the list key: the first <n> bytes of <list>, ASCII folded */
+static void
+lower_list(const char *list, size_t n, uint8_t *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)list[i];
+
+		out[i] = (ch >= 'A' && ch <= 'Z') ? ch + 32 : ch;
+	}
+}
+
 /* build_keys - the four keys of <r> into <key>/<keylen> (0: none) */
 static void
 build_keys(const struct decide_req *r, uint8_t key[SCOPE_COUNT][CTAB_KEY_MAX],
     uint16_t keylen[SCOPE_COUNT])
 {
-	const struct origin *o = r->origin;
-	size_t i, n = strlen(r->list), len[SCOPE_COUNT];
-	const void *src[SCOPE_COUNT];
+	size_t i, len[SCOPE_COUNT];
 
-	src[SCOPE_IP] = o->ipkey;
-	len[SCOPE_IP] = o->ipkey_len;
-	src[SCOPE_SUBNET] = o->subnetkey;
-	len[SCOPE_SUBNET] = o->subnetkey_len;
-	src[SCOPE_DOMAIN] = r->domain;
-	len[SCOPE_DOMAIN] = strlen(r->domain);
-	for (i = 0; i < SCOPE_COUNT; i++) {
-		if (i == SCOPE_LIST)
-			continue;
-		if (len[i] > CTAB_KEY_MAX)
-			len[i] = CTAB_KEY_MAX;
-		memcpy(key[i], src[i], len[i]);
+	key_lengths(r, len);
+	memcpy(key[SCOPE_IP], r->origin->ipkey, len[SCOPE_IP]);
+	memcpy(key[SCOPE_SUBNET], r->origin->subnetkey, len[SCOPE_SUBNET]);
+	memcpy(key[SCOPE_DOMAIN], r->domain, len[SCOPE_DOMAIN]);
+	lower_list(r->list, len[SCOPE_LIST], key[SCOPE_LIST]);
+	for (i = 0; i < SCOPE_COUNT; i++)
 		keylen[i] = (uint16_t)len[i];
-	}
-	n = n > CTAB_KEY_MAX ? CTAB_KEY_MAX : n;
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)r->list[i];
-
-		key[SCOPE_LIST][i] = (ch >= 'A' && ch <= 'Z') ? ch + 32 : ch;
-	}
-	keylen[SCOPE_LIST] = (uint16_t)n;
 }
 
 /*
@@ -197,59 +212,42 @@ memo_hash(const struct decider *d, struct decide_memo *memo, int which,
 	return sl->hash;
 }
 
-/*
- * hash_keys - decide_hash(), telling where the list and domain are in
- * <memo>: <ref>[0] for the list, [1] for the domain, slot -1 when not
- */
+/* Where a list or a domain sits in the memo: slot -1 when it does not. */
 struct memo_ref {
 	int slot;
 	uint32_t gen;
 };
 
+/*
+ * hash_keys - the hashes of <r>'s keys (of lengths <len>) into <hash>
+ * (0 where there is none); <ref>[0] and [1] tell where the list and the
+ * domain are in <memo>
+ */
 static void
 hash_keys(const struct decider *d, const struct decide_req *r,
-    uint64_t hash[SCOPE_COUNT], struct decide_memo *memo,
-    struct memo_ref ref[2])
+    const size_t len[SCOPE_COUNT], uint64_t hash[SCOPE_COUNT],
+    struct decide_memo *memo, struct memo_ref ref[2])
 {
-	const struct origin *o = r->origin;
 	uint8_t list[CTAB_KEY_MAX];
-	size_t i, n = strlen(r->list), dn = strlen(r->domain);
 
+	ref[0].slot = ref[1].slot = -1;
 	/* The keys build_keys() makes, hashed where they lie. */
-	hash[SCOPE_IP] = o->ipkey_len == 0
+	hash[SCOPE_IP] = len[SCOPE_IP] == 0
 	    ? 0
-	    : ctab_hash(d->keys, SCOPE_IP, o->ipkey,
-	          o->ipkey_len > CTAB_KEY_MAX ? CTAB_KEY_MAX : o->ipkey_len);
-	hash[SCOPE_SUBNET] = o->subnetkey_len == 0
+	    : ctab_hash(d->keys, SCOPE_IP, r->origin->ipkey, len[SCOPE_IP]);
+	hash[SCOPE_SUBNET] = len[SCOPE_SUBNET] == 0
 	    ? 0
-	    : ctab_hash(d->keys, SCOPE_SUBNET, o->subnetkey,
-	          o->subnetkey_len > CTAB_KEY_MAX ? CTAB_KEY_MAX
-	                                          : o->subnetkey_len);
-	dn = dn > CTAB_KEY_MAX ? CTAB_KEY_MAX : dn;
-	ref[1].slot = -1;
-	hash[SCOPE_DOMAIN] = dn == 0
+	    : ctab_hash(d->keys, SCOPE_SUBNET, r->origin->subnetkey,
+	          len[SCOPE_SUBNET]);
+	hash[SCOPE_DOMAIN] = len[SCOPE_DOMAIN] == 0
 	    ? 0
 	    : memo_hash(d, memo, 1, SCOPE_DOMAIN, (const uint8_t *)r->domain,
-	          dn, &ref[1].slot, &ref[1].gen);
-	n = n > CTAB_KEY_MAX ? CTAB_KEY_MAX : n;
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)r->list[i];
-
-		list[i] = (ch >= 'A' && ch <= 'Z') ? ch + 32 : ch;
-	}
-	ref[0].slot = -1;
-	hash[SCOPE_LIST] = n == 0 ? 0
-	                          : memo_hash(d, memo, 0, SCOPE_LIST, list, n,
-	                                &ref[0].slot, &ref[0].gen);
-}
-
-void
-decide_hash(const struct decider *d, const struct decide_req *r,
-    uint64_t hash[SCOPE_COUNT], struct decide_memo *memo)
-{
-	struct memo_ref ref[2];
-
-	hash_keys(d, r, hash, memo, ref);
+	          len[SCOPE_DOMAIN], &ref[1].slot, &ref[1].gen);
+	lower_list(r->list, len[SCOPE_LIST], list);
+	hash[SCOPE_LIST] = len[SCOPE_LIST] == 0
+	    ? 0
+	    : memo_hash(d, memo, 0, SCOPE_LIST, list, len[SCOPE_LIST],
+	          &ref[0].slot, &ref[0].gen);
 }
 
 void
@@ -359,30 +357,21 @@ decide_prepare(const struct decider *d, const struct policy *p,
 	struct decide_memo_pair local, *pr = &local;
 	struct memo_ref ref[2];
 	uint16_t keylen[SCOPE_COUNT];
-	size_t i, n, a;
+	size_t i, a, len[SCOPE_COUNT];
 	unsigned present = 0;
 
 	memset(out, 0, sizeof(*out));
-	hash_keys(d, r, out->hash, memo, ref);
+	key_lengths(r, len);
+	hash_keys(d, r, len, out->hash, memo, ref);
 	out->policy = p;
 	out->usable = p->nrules <= DECIDE_PREP_RULES;
 	if (!out->usable)
 		return;
-	/* The key lengths build_keys() gives. */
-	keylen[SCOPE_IP] = (uint16_t)(r->origin->ipkey_len > CTAB_KEY_MAX
-	        ? CTAB_KEY_MAX
-	        : r->origin->ipkey_len);
-	keylen[SCOPE_SUBNET] =
-	    (uint16_t)(r->origin->subnetkey_len > CTAB_KEY_MAX
-	            ? CTAB_KEY_MAX
-	            : r->origin->subnetkey_len);
-	n = strlen(r->domain);
-	keylen[SCOPE_DOMAIN] = (uint16_t)(n > CTAB_KEY_MAX ? CTAB_KEY_MAX : n);
-	n = strlen(r->list);
-	keylen[SCOPE_LIST] = (uint16_t)(n > CTAB_KEY_MAX ? CTAB_KEY_MAX : n);
-	for (i = 0; i < SCOPE_COUNT; i++)
-		if (keylen[i] != 0)
+	for (i = 0; i < SCOPE_COUNT; i++) {
+		keylen[i] = (uint16_t)len[i];
+		if (len[i] != 0)
 			present |= 1u << i;
+	}
 	/*
 	 * The pair's part from the memo when the list and the domain (or
 	 * its absence) are both in it: a slot and its generation name one
@@ -623,8 +612,8 @@ decide(struct decider *d, const struct policy *p, const struct decide_req *r,
 	} else {
 		find_needs(p, r, out->keylen, nd);
 	}
-	request_banned = lookup(d, p, r, pp != NULL ? pp->hash : r->hash, out,
-	    hk, e, now_s, &best_idx);
+	request_banned = lookup(d, p, r, pp != NULL ? pp->hash : NULL, out, hk,
+	    e, now_s, &best_idx);
 
 	for (i = 0; i < p->nrules; i++) {
 		const struct policy_rule *rule = &p->rules[i];

@@ -90,15 +90,10 @@ struct decide_req {
 	 */
 	enum action floor;
 	/*
-	 * <hash>: the keys' hashes from decide_hash() (for the same request
-	 * and decider), or NULL to have decide() compute them. A caller on
-	 * two threads hashes on the one that does not decide.
-	 */
-	const uint64_t *hash;
-	/*
 	 * <prep>: all decide() can work out before it looks at a counter
-	 * (decide_prepare() for this request), or NULL. Used only when made
-	 * for the policy decide() is given; its hashes then replace <hash>.
+	 * (decide_prepare() for this request and decider), or NULL. Used only
+	 * when made for the policy decide() is given. A caller on two threads
+	 * prepares on the one that does not decide.
 	 */
 	const struct decide_prep *prep;
 };
@@ -155,7 +150,7 @@ int decide(struct decider *d, const struct policy *p,
     const struct decide_req *r, uint64_t now_ms, struct decision *out);
 
 /*
- * A small cache for decide_hash() and decide_prepare() of what depends on
+ * A small cache for decide_prepare() of what depends on
  * a request's list and domain only, which repeat from one request to the
  * next: their keys' hashes, and which limits apply to the pair. Zero it
  * before first use; one per thread. Keys longer than DECIDE_MEMO_KEY bytes
@@ -188,15 +183,6 @@ struct decide_memo {
 };
 
 /*
- * decide_hash - the hashes of <r>'s counter keys in <d>'s table into
- * <hash>[SCOPE_COUNT] (0 where a scope has no key), for decide_req.hash
- * and decide_prefetch(), through <memo> (NULL: none). Reads only what
- * decide_new() set: safe on another thread while decide() runs.
- */
-void decide_hash(const struct decider *d, const struct decide_req *r,
-    uint64_t hash[SCOPE_COUNT], struct decide_memo *memo);
-
-/*
  * What decide_prepare() works out: the keys' hashes, the allow rule that
  * exempts the request, and which limits apply with what they keep.
  */
@@ -217,7 +203,7 @@ struct decide_prep {
  * decide_prepare - what decide() needs to know about <r> under <p> before
  * it looks at a counter, into <out> (for decide_req.prep): pure, reads
  * only what decide_new() set, so it can run on another thread while
- * decide() runs; <memo> as for decide_hash(). <p> must outlive <out>.
+ * decide() runs; through <memo> (NULL: none). <p> must outlive <out>.
  */
 void decide_prepare(const struct decider *d, const struct policy *p,
     const struct decide_req *r, struct decide_prep *out,
@@ -225,7 +211,7 @@ void decide_prepare(const struct decider *d, const struct policy *p,
 
 /*
  * decide_prefetch - start loading the counter table's slots for the keys
- * of <hash> (from decide_hash()), a few decisions before deciding them,
+ * of <hash> (decide_prep.hash), a few decisions before deciding them,
  * so that the lookups of several decisions wait for memory at once. A
  * hint only: changes nothing.
  */
