@@ -69,6 +69,21 @@ struct pipe {
 	int status;
 };
 
+/* chunk_new - an empty chunk of room for at least <n> bytes, or NULL */
+static struct chunk *
+chunk_new(size_t n)
+{
+	size_t cap = n > CTL_PIPE_CHUNK ? n : CTL_PIPE_CHUNK;
+	struct chunk *c = malloc(offsetof(struct chunk, mem) + cap);
+
+	if (c != NULL) {
+		c->next = NULL;
+		c->used = 0;
+		c->cap = cap;
+	}
+	return c;
+}
+
 void *
 ctl_pipe_alloc(struct ctl_pipe_arena *a, size_t n)
 {
@@ -79,27 +94,18 @@ ctl_pipe_alloc(struct ctl_pipe_arena *a, size_t n)
 	n = (n + align - 1) / align * align;
 	/* The next chunk of the list, or a new one, when this one is full. */
 	while (c == NULL || c->cap - c->used < n) {
-		if (c != NULL && c->next != NULL) {
-			c = c->next;
-			c->used = 0;
-			continue;
-		}
-		{
-			size_t cap = n > CTL_PIPE_CHUNK ? n : CTL_PIPE_CHUNK;
-			struct chunk *nc =
-			    malloc(offsetof(struct chunk, mem) + cap);
+		struct chunk *next = c != NULL ? c->next : NULL;
 
-			if (nc == NULL)
+		if (next == NULL) {
+			if ((next = chunk_new(n)) == NULL)
 				return NULL;
-			nc->next = NULL;
-			nc->used = 0;
-			nc->cap = cap;
 			if (c != NULL)
-				c->next = nc;
+				c->next = next;
 			else
-				a->first = nc;
-			c = nc;
+				a->first = next;
 		}
+		next->used = 0;
+		c = next;
 	}
 	a->cur = c;
 	p = (char *)c->mem + c->used;

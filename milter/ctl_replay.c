@@ -99,15 +99,16 @@ struct replay {
 	int oom;
 	struct reqlog *requests; /* --requests, or NULL */
 	uint64_t req_loaded, req_skipped, req_tied;
-	/*
-	 * Records taken but not yet decided: each one's counter slots are
-	 * prefetched REPLAY_AHEAD decisions before it is decided.
-	 */
 	/* The (rule, key) of the last decisions, not yet in <tripped>. */
 	uint8_t run_key[2 + CTAB_KEY_MAX];
 	size_t run_len;
 	uint64_t run_n;
-	struct conf_rec *ahead[REPLAY_AHEAD]; /* lent by the pipe */
+	/*
+	 * Records taken but not yet decided (lent by the pipe): each one's
+	 * counter slots are prefetched REPLAY_AHEAD decisions before it is
+	 * decided.
+	 */
+	struct conf_rec *ahead[REPLAY_AHEAD];
 	size_t ahead_head, ahead_len;
 };
 
@@ -578,7 +579,19 @@ decide_one(struct replay *rp, struct conf_rec *c)
 	return rp->oom;
 }
 
-static void drain_ahead(struct replay *rp, int decide);
+/* drain_ahead - decide the records still waiting (<decide>), or drop them */
+static void
+drain_ahead(struct replay *rp, int decide)
+{
+	while (rp->ahead_len > 0) {
+		struct conf_rec *c = rp->ahead[rp->ahead_head];
+
+		rp->ahead_head = (rp->ahead_head + 1) % REPLAY_AHEAD;
+		rp->ahead_len--;
+		if (decide && !rp->oom)
+			(void)decide_one(rp, c);
+	}
+}
 
 /*
  * replay_take - take one record: prefetch its counters and decide the one
@@ -614,20 +627,6 @@ replay_take(void *obj, void *arg)
 	}
 	rp->ahead[slot] = c;
 	return rc;
-}
-
-/* drain_ahead - decide the records still waiting (<decide>), or drop them */
-static void
-drain_ahead(struct replay *rp, int decide)
-{
-	while (rp->ahead_len > 0) {
-		struct conf_rec *c = rp->ahead[rp->ahead_head];
-
-		rp->ahead_head = (rp->ahead_head + 1) % REPLAY_AHEAD;
-		rp->ahead_len--;
-		if (decide && !rp->oom)
-			(void)decide_one(rp, c);
-	}
 }
 
 /* print_summary - the result, as JSON or text */
