@@ -93,7 +93,6 @@ struct ctab {
 	char *bump; /* the rest of the newest slab */
 	size_t bump_left;
 	struct freeblock *free_class[NCLASS];
-	size_t slab_count;
 };
 
 /*
@@ -162,7 +161,6 @@ entry_alloc(struct ctab *t, size_t keylen)
 			sl->next = t->slabs;
 			sl->used = 0;
 			t->slabs = sl;
-			t->slab_count++;
 			/* What was left of the old slab is not worth keeping.
 			 */
 			t->bump = (char *)sl->mem;
