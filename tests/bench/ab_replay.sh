@@ -26,10 +26,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 reps=7
 log=""
-usage() {
-	sed -n '/^# USAGE/,/^# EXIT/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
-	exit 2
-}
+# shellcheck source=lib.bash
+. "$(dirname "$0")/lib.bash"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--reps) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || usage; reps=$2; shift ;;

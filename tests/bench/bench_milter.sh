@@ -99,10 +99,8 @@ mixes=ab
 quick=0
 disk=0
 
-usage() {
-	sed -n '/^# USAGE/,/^# EXIT/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
-	exit 2
-}
+# shellcheck source=lib.bash
+. "$(dirname "$0")/lib.bash"
 
 posint() { [[ $1 =~ ^[1-9][0-9]*$ ]] || usage; }
 

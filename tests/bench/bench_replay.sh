@@ -52,10 +52,8 @@ f2b_reps=2
 wc_reps=5
 log=""
 
-usage() {
-	sed -n '/^# USAGE/,/^# EXIT/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
-	exit 2
-}
+# shellcheck source=lib.bash
+. "$(dirname "$0")/lib.bash"
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -85,15 +83,10 @@ done
 
 subgatectl=${SUBGATECTL:-build/milter/subgatectl}
 policy=${POLICY:-contrib/subgate.policy}
-case $subgatectl in /*) ;; *) subgatectl=$root/$subgatectl ;; esac
-case $policy in /*) ;; *) policy=$root/$policy ;; esac
+subgatectl=$(in_root "$subgatectl")
+policy=$(in_root "$policy")
 
-for tool in python3 fail2ban-regex wc; do
-	command -v "$tool" >/dev/null || {
-		echo "bench_replay: $tool not found" >&2
-		exit 2
-	}
-done
+need bench_replay python3 fail2ban-regex wc
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench_replay.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT

@@ -28,10 +28,8 @@ root=$(cd "$here/../.." && pwd)
 lines=100000
 log=""
 
-usage() {
-	sed -n '/^# USAGE/,/^# EXIT/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
-	exit 2
-}
+# shellcheck source=lib.bash
+. "$(dirname "$0")/lib.bash"
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -53,14 +51,9 @@ case $lines in '' | *[!0-9]*) usage ;; esac
 
 subgatectl=${SUBGATECTL:-build-bench/milter/subgatectl}
 policy=${POLICY:-contrib/subgate.policy}
-case $subgatectl in /*) ;; *) subgatectl=$root/$subgatectl ;; esac
-case $policy in /*) ;; *) policy=$root/$policy ;; esac
-for tool in valgrind callgrind_annotate python3; do
-	command -v "$tool" >/dev/null || {
-		echo "profile_replay: $tool not found" >&2
-		exit 2
-	}
-done
+subgatectl=$(in_root "$subgatectl")
+policy=$(in_root "$policy")
+need profile_replay valgrind callgrind_annotate python3
 [ -x "$subgatectl" ] || {
 	echo "profile_replay: $subgatectl not built" >&2
 	exit 2
