@@ -1,13 +1,12 @@
 /*
- * fnv.h -- FNV-1a 64, the hash of subgate's own tables and digests
+ * fnv.h -- FNV-1a 64, for digests that must stay the same across runs
  *
  * DESCRIPTION
- *	One definition for the tables keyed by text (tally, the subscribe-log
- *	index, the request log, the SPF cache), the tail's file identity and
- *	the policy digest. Not for keys an attacker picks to collide in a
- *	bounded table that is probed: the counter table (policy/ctab.c) uses
- *	its own seeded hash. Values are stable: tail positions saved on disk
- *	and the policy digest depend on them.
+ *	The tail's file identity and position-file names, and the policy
+ *	digest: values saved on disk or compared across a restart, so the
+ *	hash cannot be keyed. Not for tables of what logs and mail carry,
+ *	which an attacker picks: those use SipHash under a random key
+ *	(seed.h, khash.h, tally.c, spf.c, policy/ctab.c).
  */
 #ifndef SUBGATE_FNV_H
 #define SUBGATE_FNV_H
@@ -26,23 +25,6 @@ fnv_bytes(uint64_t h, const void *p, size_t len)
 
 	while (len-- > 0)
 		h = (h ^ *s++) * FNV_PRIME;
-	return h;
-}
-
-/*
- * fnv_lower - continue hash <h> over <len> bytes at <s>, ASCII letters
- * lower-cased (addresses and list names compare without case).
- */
-static inline uint64_t
-fnv_lower(uint64_t h, const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32u : c)) * FNV_PRIME;
-	}
 	return h;
 }
 
