@@ -21,6 +21,12 @@
 #   (f) (a) again with glibc's transparent huge pages
 #       (GLIBC_TUNABLES=glibc.malloc.hugetlb=1), best of 3, and its ratio
 #       to (a): what address translation costs the counter table;
+#   (g) the floor: lines/s of floor_replay.c (built here with cc) on the
+#       same log, best of 5: the least work any replay must do (find the
+#       four keys, hash them with SipHash, count them in tables sized
+#       ahead; no window, no policy, no order) on both cores, each taking
+#       half the log; its ratios to fail2ban and wc say how far the
+#       targets are from what the machine can do at all;
 #   and the ratios replay/fail2ban (target >= 200) and replay/wc
 #   (target >= 0.1).  A table goes to stdout, then, as the last line, one
 #   JSON object with all figures.
@@ -86,7 +92,7 @@ policy=${POLICY:-contrib/subgate.policy}
 subgatectl=$(in_root "$subgatectl")
 policy=$(in_root "$policy")
 
-need bench_replay python3 fail2ban-regex wc
+need bench_replay python3 fail2ban-regex wc cc
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench_replay.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -176,16 +182,35 @@ if [ "$replay_status" = ok ]; then
 		--policy "$policy" --json "$log") || thp_json=null
 fi
 
+# ---- (g) the floor: the least work, both cores
+floor_json=null
+if cc -O2 -I "$root/policy" -o "$tmp/floor_replay" "$here/floor_replay.c" \
+	"$root/policy/siphash.c" -lpthread 2>"$tmp/cc.err"; then
+	for ((i = 0; i < 5; i++)); do
+		res=$("$tmp/floor_replay" "$log") || {
+			floor_json=null
+			break
+		}
+		if [ "$floor_json" = null ] || python3 -c 'import json,sys; sys.exit(not json.loads(sys.argv[1])["wall_s"] < json.loads(sys.argv[2])["wall_s"])' "$res" "$floor_json"; then
+			floor_json=$res
+		fi
+	done
+else
+	echo "bench_replay: floor_replay.c did not build" >&2
+	sed -n '1,10p' "$tmp/cc.err" >&2
+fi
+
 # ---- figures, table, JSON
 python3 - "$nlines" "$nbytes" "$nf2b" "$wc_json" "$f2b_json" "${f2b_proc:-}" \
 	"${f2b_matched:-}" "$replay_json" "$replay_status" "$tmp/replay.out" \
 	"$subgatectl" "$policy" "$track_json" "$base_json" "$tmp/track.out" \
-	"$thp_json" <<'EOF'
+	"$thp_json" "$floor_json" <<'EOF'
 import json
 import sys
 
 (nlines, nbytes, nf2b, wc_j, f2b_j, f2b_proc, f2b_matched, rep_j, status,
- rep_out, ctl, policy, track_j, base_j, track_out, thp_j) = sys.argv[1:]
+ rep_out, ctl, policy, track_j, base_j, track_out, thp_j,
+ floor_j) = sys.argv[1:]
 nlines, nbytes, nf2b = int(nlines), int(nbytes), int(nf2b)
 wc = json.loads(wc_j)
 f2b = json.loads(f2b_j)
@@ -231,6 +256,7 @@ if rep:
 track = json.loads(track_j)
 base = json.loads(base_j)
 thp = json.loads(thp_j)
+floor = json.loads(floor_j)
 empty_lps = nlines / base["wall_s"] if base else None
 thp_lps = nlines / thp["wall_s"] if thp else None
 r_thp = thp_lps / rep_lps if thp_lps and rep_lps else None
@@ -246,6 +272,10 @@ if track and base:
                        track_mem["keys"])
 r_f2b = rep_lps / f2b_lps if rep_lps and f2b_lps else None
 r_wc = rep_lps / wc_lps if rep_lps and wc_lps else None
+floor_lps = floor["lps"] if floor and floor.get("lps") else None
+fl_f2b = floor_lps / f2b_lps if floor_lps and f2b_lps else None
+fl_wc = floor_lps / wc_lps if floor_lps and wc_lps else None
+r_floor = rep_lps / floor_lps if rep_lps and floor_lps else None
 
 
 def fmt(x, spec="{:,.0f}"):
@@ -296,8 +326,16 @@ if track_mem:
 print("(e) replay, empty policy (no counters): %s lines/s" % fmt(empty_lps))
 print("(f) replay with huge pages: %s lines/s, %s x (a)" % (
     fmt(thp_lps), fmt(r_thp, "{:.2f}")))
+print("(g) the floor, least work on 2 cores: %s lines/s = %s x fail2ban, "
+      "%s of wc; replay is %s of it" % (
+          fmt(floor_lps), fmt(fl_f2b, "{:,.1f}"), fmt(fl_wc, "{:.3f}"),
+          fmt(r_floor, "{:.3f}")))
 print(json.dumps({
     "bench": "replay", "lines": nlines, "bytes": nbytes,
+    "floor_lps": floor_lps and round(floor_lps),
+    "ratio_floor_fail2ban": fl_f2b and round(fl_f2b, 2),
+    "ratio_floor_wc": fl_wc and round(fl_wc, 4),
+    "ratio_replay_floor": r_floor and round(r_floor, 4),
     "empty_policy_lps": empty_lps and round(empty_lps),
     "thp_lps": thp_lps and round(thp_lps),
     "ratio_thp_replay": r_thp and round(r_thp, 3),
