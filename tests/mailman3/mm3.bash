@@ -12,7 +12,9 @@
 #                                       RUNNERS ("rest virgin out ...")
 #                                       started, outgoing SMTP to SMTP_PORT;
 #                                       MTA lines go into its [mta] section
-#                                       ("verp_confirmations: no"), CFG
+#                                       ("verp_confirmations: no"; an
+#                                       "incoming:" line replaces the
+#                                       NullMTA), CFG
 #                                       sections at the end of its mailman.cfg.
 #                                       Its master runs under h_spawn: the
 #                                       harness's teardown stops it by PID.
@@ -35,8 +37,8 @@
 #
 # Pitfalls handled (../shared/reference/mailman3-e2e.md): bin_dir must be
 # /usr/lib/mailman3/bin; incoming is the NullMTA so no Postfix map is
-# written or postmap run; the master is run directly (what `mailman start`
-# forks), in the foreground, so it has a PID of ours and needs no
+# written or postmap run (unless MTA names another: wiring.sh); the master
+# is run directly (what `mailman start` forks), in the foreground, so it has a PID of ours and needs no
 # --run-as-root; nntp runs off (it fails as root); Debian's /usr/bin/python3
 # (mailman and aiosmtpd live there, not in a pyenv python on PATH).
 
@@ -66,6 +68,13 @@ mm3_install() {
 # start its master (not in $(...): h_spawn records the PID)
 mm3_start() {
 	local name=$1 smtp=$2 runners=" $3 " mta=${4:-} extra=${5:-} dir r
+	local incoming='incoming: mailman.mta.null.NullMTA'
+	# MTA lines may name another incoming MTA (the README's production
+	# wiring: mailman.mta.postfix.LMTP, which writes Postfix maps)
+	if [[ $mta == *incoming:* ]]; then
+		incoming=$(grep '^incoming:' <<<"$mta")
+		mta=$(grep -v '^incoming:' <<<"$mta" || true)
+	fi
 	dir=$H_DIR/$name
 	mkdir -p "$dir/var"
 	MM3_DIR[$name]=$dir
@@ -108,7 +117,7 @@ admin_pass: restpass
 workers: 1
 
 [mta]
-incoming: mailman.mta.null.NullMTA
+$incoming
 outgoing: mailman.mta.deliver.deliver
 smtp_host: 127.0.0.1
 smtp_port: $smtp
