@@ -2,9 +2,11 @@
  * fnv.h -- FNV-1a 64, for digests that must stay the same across runs
  *
  * DESCRIPTION
- *	The tail's file identity and position-file names, and the policy
+ *	Position-file names made from long log paths and the policy
  *	digest: values saved on disk or compared across a restart, so the
- *	hash cannot be keyed. Not for tables of what logs and mail carry,
+ *	hash cannot be keyed (the tail's file identity also reads the FNV-1a
+ *	of position files written before it kept the bytes themselves). Not
+ *	for tables of what logs and mail carry,
  *	which an attacker picks: those use SipHash under a random key
  *	(seed.h, khash.h, tally.c, spf.c, policy/ctab.c).
  */

@@ -37,14 +37,19 @@
  *	Position file. "<state_dir>/tail.<path>.pos", where the path is
  *	encoded injectively ('/' becomes '_', bytes other than [A-Za-z0-9.-]
  *	become %XX, over-long names are cut and end in a hash). One line:
- *	"1 <dev> <inode> <offset> <skip> <headlen> <headhash>", where <offset>
+ *	"2 <dev> <inode> <offset> <skip> <headlen> <head>", where <offset>
  *	is the first byte not yet delivered, <skip> says the bytes from there to
  *	the next '\n' belong to an overlong line already delivered cut, and
- *	<headhash> is FNV-1a over the first <headlen> bytes (the idea of
- *	fail2ban's first-line hash). A device number that changed (renumbered
- *	disks) is accepted when the inode and the first bytes match. Written
- *	to a temp file, fsync()ed and renamed over the old one; only when the
- *	position changed, after each poll, and by tail_save()/tail_free().
+ *	<head> is the file's first <headlen> bytes in lowercase hex ("-" for
+ *	none): the bytes themselves, not a hash of them (fail2ban keeps a
+ *	hash of its first line), because those bytes are a Mailman log line,
+ *	attacker text, and a crafted collision could make a new file that
+ *	got the old inode pass for the old one. A version 1 file (written
+ *	before, <headhash> the FNV-1a hash of those bytes) is still read, and
+ *	is rewritten as version 2 once the file is open. A device number that
+ *changed (renumbered disks) is accepted when the inode and the first bytes
+ *match. Written to a temp file, fsync()ed and renamed over the old one; only
+ *when the position changed, after each poll, and by tail_save()/tail_free().
  *
  *	Never blocks: only regular files are followed (a FIFO is neither
  *	opened nor read; the open uses O_NONBLOCK against races), and one poll
@@ -96,7 +101,7 @@
 #define POLL_MAX (4 * 1024 * 1024) /* bytes per file per poll */
 #define HEAD_MAX 128               /* first bytes that identify a file */
 #define GRACE_MS 2000              /* keep a rotated file after growth */
-#define STATE_MAX 256              /* a position file is shorter */
+#define STATE_MAX 512              /* a position file is shorter */
 #define NAME_MAX_ENC 200           /* encoded path bytes in a file name */
 
 /* A saved or wanted position in a file. */
@@ -107,7 +112,9 @@ struct tail_pos {
 	uint64_t off;
 	int skip;
 	size_t headlen;
-	uint64_t headhash;
+	unsigned char head[HEAD_MAX]; /* the file's first headlen bytes */
+	int legacy;        /* from a version 1 file: headhash, no head */
+	uint64_t headhash; /* version 1: FNV-1a of the first headlen bytes */
 };
 
 /* One open file and its line assembler. */
@@ -118,10 +125,10 @@ struct tail_file {
 	uint64_t pos;   /* next byte to read */
 	size_t plen;    /* bytes of an unterminated line at the start of buf */
 	int skip;       /* discarding the rest of an overlong line */
-	size_t headlen; /* bytes covered by headhash */
-	uint64_t headhash;
-	unsigned idle; /* consecutive polls that read nothing */
-	char *buf;     /* TAIL_LINE_MAX + BLOCK bytes */
+	size_t headlen; /* bytes of head known */
+	unsigned char head[HEAD_MAX]; /* the file's first bytes */
+	unsigned idle;                /* consecutive polls that read nothing */
+	char *buf;                    /* TAIL_LINE_MAX + BLOCK bytes */
 };
 
 /* How cur_open() positioned a newly opened file. */
@@ -188,11 +195,11 @@ read_at(int fd, void *buf, size_t len, uint64_t off)
 	return n;
 }
 
-/* head_hash - hash of the first <len> bytes; 0, 1 if shorter, -1 error */
+/* head_read - the first <len> (<= HEAD_MAX) bytes into <head>; 0, 1 if
+ * the file is shorter, -1 error */
 static int
-head_hash(int fd, size_t len, uint64_t *h)
+head_read(int fd, size_t len, unsigned char *head)
 {
-	char head[HEAD_MAX];
 	size_t got = 0;
 	ssize_t n;
 
@@ -203,25 +210,38 @@ head_hash(int fd, size_t len, uint64_t *h)
 			return 1;
 		got += (size_t)n;
 	}
-	*h = fnv_bytes(FNV_BASIS, head, len);
 	return 0;
 }
 
-/* head_update - extend the identifying hash as the file grows */
+/* head_same - whether the file still starts with the <len> bytes at
+ * <head>; 1 yes, 0 no (or shorter), -1 error */
+static int
+head_same(int fd, size_t len, const unsigned char *head)
+{
+	unsigned char now[HEAD_MAX];
+	int rc;
+
+	if ((rc = head_read(fd, len, now)) == -1)
+		return -1;
+	return rc == 0 && memcmp(now, head, len) == 0;
+}
+
+/* head_update - learn more of the identifying first bytes as the file
+ * grows */
 static int
 head_update(struct tail_file *f)
 {
 	size_t want = f->pos < HEAD_MAX ? (size_t)f->pos : HEAD_MAX;
-	uint64_t h;
+	unsigned char head[HEAD_MAX];
 	int rc;
 
 	if (want <= f->headlen)
 		return 0;
-	if ((rc = head_hash(f->fd, want, &h)) == -1)
+	if ((rc = head_read(f->fd, want, head)) == -1)
 		return -1;
 	if (rc == 0) {
+		memcpy(f->head, head, want);
 		f->headlen = want;
-		f->headhash = h;
 	}
 	return 0;
 }
@@ -235,7 +255,6 @@ file_reset(struct tail_file *f)
 	f->plen = 0;
 	f->skip = 0;
 	f->headlen = 0;
-	f->headhash = 0;
 	f->idle = 0;
 }
 
@@ -322,8 +341,8 @@ file_seek_end(struct tail_file *f, uint64_t size)
 static enum tail_start
 pos_match(struct tail_file *f, uint64_t size, const struct tail_pos *p)
 {
-	uint64_t h;
-	int rc;
+	unsigned char head[HEAD_MAX];
+	int same = 1;
 
 	if (f->ino != p->ino || (f->dev != p->dev && p->headlen == 0))
 		return TAIL_START_OTHER;
@@ -331,8 +350,13 @@ pos_match(struct tail_file *f, uint64_t size, const struct tail_pos *p)
 		return TAIL_START_TRUNCATED;
 	if (p->headlen > 0) {
 		/* A read error here shows again on the first read. */
-		rc = head_hash(f->fd, p->headlen, &h);
-		if (rc != 0 || h != p->headhash)
+		if (!p->legacy)
+			same = head_same(f->fd, p->headlen, p->head) == 1;
+		else
+			same = head_read(f->fd, p->headlen, head) == 0 &&
+			    fnv_bytes(FNV_BASIS, head, p->headlen) ==
+			        p->headhash;
+		if (!same)
 			return f->dev == p->dev ? TAIL_START_TRUNCATED
 			                        : TAIL_START_OTHER;
 	}
@@ -423,7 +447,6 @@ static long
 file_read(struct tail *t, struct tail_file *f, int *eof)
 {
 	struct stat st;
-	uint64_t h = 0;
 	size_t budget = POLL_MAX;
 	ssize_t r;
 	long n = 0;
@@ -436,9 +459,9 @@ file_read(struct tail *t, struct tail_file *f, int *eof)
 		cut = 1;
 	else if (f->headlen > 0) {
 		/* Truncated and regrown past us: the first bytes differ. */
-		if ((rc = head_hash(f->fd, f->headlen, &h)) == -1)
+		if ((rc = head_same(f->fd, f->headlen, f->head)) == -1)
 			return -1;
-		cut = rc == 1 || h != f->headhash;
+		cut = rc == 0;
 	}
 	if (cut) {
 		/* copytruncate: lines written since the last poll are gone. */
@@ -607,22 +630,64 @@ parse_u64(const char **s, int base, char sep, uint64_t *v)
 	return 0;
 }
 
-/* state_parse - strictly parse a position file; 0 or -1 */
+/* hex_digit - the value of a lowercase hex digit, or -1 */
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* parse_head - exactly <len> bytes as 2 * <len> lowercase hex digits ("-"
+ * for none) and a newline; 0 or -1 */
+static int
+parse_head(const char **s, size_t len, unsigned char *head)
+{
+	size_t i;
+	int hi, lo;
+
+	if (len == 0) {
+		if ((*s)[0] != '-' || (*s)[1] != '\n')
+			return -1;
+		*s += 2;
+		return 0;
+	}
+	for (i = 0; i < len; i++) {
+		if ((hi = hex_digit((*s)[2 * i])) == -1 ||
+		    (lo = hex_digit((*s)[2 * i + 1])) == -1)
+			return -1;
+		head[i] = (unsigned char)(hi << 4 | lo);
+	}
+	if ((*s)[2 * len] != '\n')
+		return -1;
+	*s += 2 * len + 1;
+	return 0;
+}
+
+/* state_parse - strictly parse a position file, version 2 (the first
+ * bytes themselves) or 1 (their FNV-1a hash, as written before); 0 or -1 */
 static int
 state_parse(const char *s, struct tail_pos *p)
 {
 	uint64_t ver, skip, headlen;
 
-	if (parse_u64(&s, 10, ' ', &ver) == -1 || ver != 1 ||
+	if (parse_u64(&s, 10, ' ', &ver) == -1 || (ver != 1 && ver != 2) ||
 	    parse_u64(&s, 10, ' ', &p->dev) == -1 ||
 	    parse_u64(&s, 10, ' ', &p->ino) == -1 ||
 	    parse_u64(&s, 10, ' ', &p->off) == -1 ||
 	    parse_u64(&s, 10, ' ', &skip) == -1 || skip > 1 ||
-	    parse_u64(&s, 10, ' ', &headlen) == -1 || headlen > HEAD_MAX ||
-	    parse_u64(&s, 16, '\n', &p->headhash) == -1 || *s != '\0')
+	    parse_u64(&s, 10, ' ', &headlen) == -1 || headlen > HEAD_MAX)
 		return -1;
-	if (p->off > (uint64_t)INT64_MAX || p->ino == 0)
+	if (ver == 1 && parse_u64(&s, 16, '\n', &p->headhash) == -1)
 		return -1;
+	if (ver == 2 && parse_head(&s, (size_t)headlen, p->head) == -1)
+		return -1;
+	if (*s != '\0' || p->off > (uint64_t)INT64_MAX || p->ino == 0)
+		return -1;
+	p->legacy = ver == 1;
 	p->skip = (int)skip;
 	p->headlen = (size_t)headlen;
 	p->valid = 1;
@@ -675,15 +740,29 @@ state_load(const char *file, struct tail_pos *p, char *err, size_t errlen)
 static int
 state_write(const char *file, const struct tail_pos *p)
 {
+	static const char hex[] = "0123456789abcdef";
 	char line[STATE_MAX], *tmp;
-	size_t len, done = 0, need = strlen(file) + sizeof(".XXXXXX");
+	size_t i, len, done = 0, need = strlen(file) + sizeof(".XXXXXX");
 	ssize_t n;
 	int fd, saved;
 
-	len = (size_t)snprintf(line, sizeof(line),
-	    "1 %llu %llu %llu %d %zu %llx\n", (unsigned long long)p->dev,
+	/* A position still waiting from a version 1 file keeps its hash. */
+	len = (size_t)snprintf(line, sizeof(line), "%d %llu %llu %llu %d %zu ",
+	    p->legacy ? 1 : 2, (unsigned long long)p->dev,
 	    (unsigned long long)p->ino, (unsigned long long)p->off, p->skip,
-	    p->headlen, (unsigned long long)p->headhash);
+	    p->headlen);
+	if (p->legacy)
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+		    "%llx\n", (unsigned long long)p->headhash);
+	else if (p->headlen == 0)
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "-\n");
+	else {
+		for (i = 0; i < p->headlen; i++) {
+			line[len++] = hex[p->head[i] >> 4];
+			line[len++] = hex[p->head[i] & 15];
+		}
+		line[len++] = '\n';
+	}
 	if ((tmp = malloc(need)) == NULL)
 		return -1;
 	snprintf(tmp, need, "%s.XXXXXX", file);
@@ -741,7 +820,7 @@ current_pos(const struct tail *t, struct tail_pos *p)
 	p->off = f->pos - f->plen;
 	p->skip = f->skip;
 	p->headlen = f->headlen;
-	p->headhash = f->headhash;
+	memcpy(p->head, f->head, f->headlen);
 }
 
 /* pos_equal - whether two positions would be written alike */
@@ -750,7 +829,9 @@ pos_equal(const struct tail_pos *a, const struct tail_pos *b)
 {
 	return a->valid == b->valid && a->dev == b->dev && a->ino == b->ino &&
 	    a->off == b->off && a->skip == b->skip &&
-	    a->headlen == b->headlen && a->headhash == b->headhash;
+	    a->headlen == b->headlen && a->legacy == b->legacy &&
+	    (a->legacy ? a->headhash == b->headhash
+	               : memcmp(a->head, b->head, a->headlen) == 0);
 }
 
 /*

@@ -27,6 +27,7 @@
 #include <cmocka.h>
 #include <event2/event.h>
 
+#include "fnv.h"
 #include "tail.h"
 
 #define GRACE_POLLS 20 /* 2000 ms / 100 ms, as tail.c computes it */
@@ -676,7 +677,14 @@ test_tail_state_corrupt(void **state)
 	    {"words", "garbage\n", 8},
 	    {"short", "1 2 3\n", 6},
 	    {"negative", "1 1 -5 0 0 0 0\n", 15},
-	    {"version", "2 1 5 0 0 0 0\n", 14},
+	    {"version", "3 1 5 0 0 0 -\n", 14},
+	    {"no head", "2 1 5 0 0 0 0\n", 14},
+	    {"v1 dash", "1 1 5 0 0 0 -\n", 14},
+	    {"hex odd", "2 1 5 0 0 2 abc\n", 16},
+	    {"hex upper", "2 1 5 0 0 1 AB\n", 15},
+	    {"hex short", "2 1 5 0 0 2 ab\n", 15},
+	    {"hex long", "2 1 5 0 0 1 abcd\n", 17},
+	    {"hex other", "2 1 5 0 0 1 zz\n", 15},
 	    {"overflow", "1 1 5 99999999999999999999999 0 0 0\n", 36},
 	    {"skip", "1 1 5 0 2 0 0\n", 14},
 	    {"headlen", "1 1 5 0 0 129 0\n", 16},
@@ -714,6 +722,124 @@ test_tail_state_corrupt(void **state)
 	/* The next start finds a good file again. */
 	t = open_tail(f);
 	tail_free(t);
+}
+
+/* read_file - a small file's text, NUL-terminated, into <buf> */
+static void
+read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd != -1);
+	n = read(fd, buf, len - 1);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	assert_int_equal(close(fd), 0);
+}
+
+/* The position file keeps the log's first bytes themselves, in hex, so a
+ * new file on a reused inode passes for the saved one only if it starts
+ * with the very same bytes (no hash to collide). */
+static void
+test_tail_state_keeps_first_bytes(void **state)
+{
+	struct fix *f = *state;
+	char name[512], text[600], hex[2 * 128 + 1];
+	unsigned long long dev, ino, off;
+	int skip, headlen, used = 0;
+	const char *head =
+	    "Dec 03 12:00:01 2026 (1234) test: pending a@b.example 192.0.2.1\n";
+	struct tail *t;
+
+	put(f->log, "");
+	t = open_tail(f);
+	put(f->log, head);
+	put_n(f->log, 'x', 200);
+	put(f->log, "\n");
+	assert_int_equal(tail_poll(t), 2);
+	got_clear(&f->g);
+	tail_free(t);
+
+	state_file(f, name, sizeof(name));
+	read_file(name, text, sizeof(text));
+	assert_int_equal(sscanf(text, "2 %llu %llu %llu %d %d %256[0-9a-f]\n%n",
+	                     &dev, &ino, &off, &skip, &headlen, hex, &used),
+	    6);
+	assert_int_equal((size_t)used, strlen(text));
+	assert_int_equal(ino, ino_of(f->log));
+	assert_int_equal(off, strlen(head) + 201);
+	assert_int_equal(skip, 0);
+	assert_int_equal(headlen, 128);
+	for (int i = 0; i < headlen; i++) {
+		unsigned char c =
+		    i < (int)strlen(head) ? (unsigned char)head[i] : 'x';
+		char want[3];
+
+		snprintf(want, sizeof(want), "%02x", c);
+		if (memcmp(hex + 2 * i, want, 2) != 0)
+			fail_msg(
+			    "byte %d: %.2s, want %s", i, hex + 2 * i, want);
+	}
+
+	/* Same inode and length, one of those bytes changed: not resumed. */
+	{
+		int fd = open(f->log, O_WRONLY);
+
+		assert_true(fd != -1);
+		assert_int_equal(pwrite(fd, "N", 1, 0), 1);
+		assert_int_equal(close(fd), 0);
+	}
+	t = open_tail(f);
+	assert_int_equal(tail_poll(t), 2); /* read again from 0 */
+	assert_int_equal(f->g.len[0], strlen(head) - 1);
+	got_clear(&f->g);
+	tail_free(t);
+}
+
+/* A version 1 position file (the FNV-1a hash of the first bytes) is still
+ * resumed from, and rewritten as version 2; a wrong hash is a truncation. */
+static void
+test_tail_state_version1(void **state)
+{
+	struct fix *f = *state;
+	const char *text = "history\n1\n2\n";
+	char name[512], line[256];
+	struct tail_status st;
+	struct stat sb;
+	struct tail *t;
+	size_t headlen = strlen(text);
+	uint64_t h = fnv_bytes(FNV_BASIS, text, headlen);
+	int fd, len;
+
+	put(f->log, text);
+	assert_int_equal(stat(f->log, &sb), 0);
+	state_file(f, name, sizeof(name));
+	for (int wrong = 0; wrong < 2; wrong++) {
+		len =
+		    snprintf(line, sizeof(line), "1 %llu %llu %zu 0 %zu %llx\n",
+		        (unsigned long long)sb.st_dev,
+		        (unsigned long long)sb.st_ino, strlen("history\n1\n"),
+		        headlen, (unsigned long long)(h ^ (uint64_t)wrong));
+		fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		assert_true(fd != -1);
+		assert_int_equal(write(fd, line, (size_t)len), len);
+		assert_int_equal(close(fd), 0);
+
+		t = open_tail(f);
+		if (!wrong) {
+			assert_int_equal(tail_poll(t), 1);
+			expect(&f->g, "2", NULL);
+		} else {
+			assert_int_equal(tail_poll(t), 3);
+			expect(&f->g, "history", "1", "2", NULL);
+			tail_status(t, &st);
+			assert_int_equal(st.truncations, 1);
+		}
+		tail_free(t);
+		read_file(name, line, sizeof(line));
+		assert_int_equal(line[0], '2');
+	}
 }
 
 static void
@@ -1013,6 +1139,8 @@ main(void)
 	    T(test_tail_missing_then_created),
 	    T(test_tail_overlong_line),
 	    T(test_tail_state_corrupt),
+	    T(test_tail_state_keeps_first_bytes),
+	    T(test_tail_state_version1),
 	    T(test_tail_state_name_encoding),
 	    T(test_tail_ten_thousand_lines),
 	    T(test_tail_backlog_in_slices),
