@@ -11,7 +11,9 @@
  * and the remote IP and its network by plain byte search (no prefix
  * check, no date, no real name, no quoting, no IPv6 rules, no forwarded-
  * for chain), hashes those four keys with the SipHash-2-4 that subgate's
- * tables use (the keys are attacker text, so the hash must be keyed), and
+ * tables use (the keys are attacker text, so the hash must be keyed;
+ * the hashes of list and domain names, which repeat, are remembered in
+ * a small table, as replay does), and
  * counts each key in an open-addressing table of 16-byte slots sized
  * ahead (never grown), prefetched 16 lines ahead, that stores the hash
  * alone (no key string to compare, no window of times, no LRU order, no
@@ -47,8 +49,18 @@
 
 #include "siphash.h"
 
-#define FLOOR_AHEAD 16 /* lines between a prefetch and its use */
-#define FLOOR_KEYS 4   /* list, domain, ip, subnet */
+#define FLOOR_AHEAD 16  /* lines between a prefetch and its use */
+#define FLOOR_KEYS 4    /* list, domain, ip, subnet */
+#define MEMO_SLOTS 4096 /* remembered list and domain hashes */
+#define MEMO_LEN 48     /* longer names are hashed every time */
+
+/* A list or domain name seen before and its hash: these repeat, and
+ * replay remembers their hashes too (decide_memo). */
+struct floor_memo {
+	uint64_t hash; /* 0: empty */
+	uint8_t len;
+	char name[MEMO_LEN];
+};
 
 struct floor_slot {
 	uint64_t hash; /* 0: empty */
@@ -60,6 +72,7 @@ struct floor_job {
 	const char *begin, *end;
 	uint64_t k0, k1;
 	struct floor_slot *tab[FLOOR_KEYS];
+	struct floor_memo *memo[2]; /* lists, domains */
 	size_t mask;
 	size_t lines, keys;
 	/* hashes and times waiting for their prefetch to land */
@@ -71,6 +84,26 @@ static uint64_t
 floor_hash(const struct floor_job *j, const char *p, size_t n)
 {
 	return siphash24(j->k0, j->k1, p, n) | 1;
+}
+
+/* floor_hash_memo - floor_hash through memo <m> (0 lists, 1 domains) */
+static uint64_t
+floor_hash_memo(const struct floor_job *j, int m, const char *p, size_t n)
+{
+	struct floor_memo *e;
+
+	if (n == 0 || n > MEMO_LEN)
+		return floor_hash(j, p, n);
+	e = &j->memo[m][(n * 31 + (unsigned char)p[0] * 7 +
+	                    (unsigned char)p[n / 2] * 13 +
+	                    (unsigned char)p[n - 1]) %
+	    MEMO_SLOTS];
+	if (e->hash == 0 || e->len != n || memcmp(e->name, p, n) != 0) {
+		e->hash = floor_hash(j, p, n);
+		e->len = (uint8_t)n;
+		memcpy(e->name, p, n);
+	}
+	return e->hash;
 }
 
 static void
@@ -123,8 +156,8 @@ floor_line(const struct floor_job *j, const char *p, const char *nl,
 	        (size_t)(nl - ip));
 	if (!net)
 		net = nl;
-	h[0] = floor_hash(j, q, (size_t)(c - q));
-	h[1] = floor_hash(j, at, (size_t)(sp - at));
+	h[0] = floor_hash_memo(j, 0, q, (size_t)(c - q));
+	h[1] = floor_hash_memo(j, 1, at, (size_t)(sp - at));
 	h[2] = floor_hash(j, ip, (size_t)(nl - ip));
 	h[3] = floor_hash(j, ip, (size_t)(net - ip));
 	return 1;
@@ -226,6 +259,12 @@ main(int argc, char **argv)
 		job[t].k0 = key[0];
 		job[t].k1 = key[1];
 		job[t].mask = slots - 1;
+		for (int m = 0; m < 2; m++)
+			if (!(job[t].memo[m] = calloc(
+			          MEMO_SLOTS, sizeof(struct floor_memo)))) {
+				perror("calloc");
+				return 1;
+			}
 		for (int s = 0; s < FLOOR_KEYS; s++) {
 			job[t].tab[s] =
 			    calloc(slots, sizeof(struct floor_slot));
