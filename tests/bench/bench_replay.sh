@@ -22,11 +22,11 @@
 #       (GLIBC_TUNABLES=glibc.malloc.hugetlb=1), best of 3, and its ratio
 #       to (a): what address translation costs the counter table;
 #   (g) the floor: lines/s of floor_replay.c (built here with cc) on the
-#       same log, best of 5: the least work any replay must do (find the
+#       same log, best of 5: only the core of a replay's work (find the
 #       four keys, hash them with SipHash, count them in tables sized
 #       ahead; no window, no policy, no order) on both cores, each taking
 #       half the log; its ratios to fail2ban and wc say how far the
-#       targets are from what the machine can do at all;
+#       targets are from what the machine does with that core alone;
 #   and the ratios replay/fail2ban (target >= 200) and replay/wc
 #   (target >= 0.1).  A table goes to stdout, then, as the last line, one
 #   JSON object with all figures.
@@ -182,7 +182,7 @@ if [ "$replay_status" = ok ]; then
 		--policy "$policy" --json "$log") || thp_json=null
 fi
 
-# ---- (g) the floor: the least work, both cores
+# ---- (g) the floor: the core of the work, both cores
 floor_json=null
 if cc -O2 -I "$root/policy" -o "$tmp/floor_replay" "$here/floor_replay.c" \
 	"$root/policy/siphash.c" -lpthread 2>"$tmp/cc.err"; then
@@ -326,7 +326,7 @@ if track_mem:
 print("(e) replay, empty policy (no counters): %s lines/s" % fmt(empty_lps))
 print("(f) replay with huge pages: %s lines/s, %s x (a)" % (
     fmt(thp_lps), fmt(r_thp, "{:.2f}")))
-print("(g) the floor, least work on 2 cores: %s lines/s = %s x fail2ban, "
+print("(g) the floor, the core of the work on 2 cores: %s lines/s = %s x fail2ban, "
       "%s of wc; replay is %s of it" % (
           fmt(floor_lps), fmt(fl_f2b, "{:,.1f}"), fmt(fl_wc, "{:.3f}"),
           fmt(r_floor, "{:.3f}")))

@@ -1,11 +1,11 @@
 /*
- * floor_replay.c -- the least work any replay of a subscribe log must do
+ * floor_replay.c -- only the core of a replay's work, simply done
  *
  * A yardstick for tests/bench/bench_replay.sh, not a replay: it measures
  * how many lines per second this machine can go through when it does only
- * what no replay can skip, with every shortcut in its favour, so the
- * replay's figures and targets can be read against what the hardware
- * allows.
+ * what no replay can skip, simply, with the shortcuts in its favour, so
+ * the replay's figures and targets can be read against what the hardware
+ * allows. Not a proven lower bound: cleverer code could beat it.
  *
  * Per line it finds the end of the line, the list, the address's domain
  * and the remote IP and its network by plain byte search (no prefix
