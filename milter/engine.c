@@ -58,6 +58,7 @@ struct engine {
 	struct smtp_request *req;    /* requests by mail, newest last */
 	size_t req_next;
 	struct seqindex *req_index;
+	struct journal *journal; /* NULL: none; not owned */
 };
 
 struct engine *
@@ -201,6 +202,12 @@ engine_judge(struct engine *e, const struct engine_req *r, uint64_t now_ms,
 	pthread_mutex_lock(&e->mu);
 	if (spf_rule(e->pol, r->spf, &floor) && floor == ACT_HOLD)
 		req.floor = ACT_HOLD;
+	if (e->journal != NULL) {
+		struct journal_judge jj = {
+		    now_ms, r->list, r->domain, r->id, r->origin, req.floor};
+
+		(void)journal_add_judge(e->journal, &jj);
+	}
 	rc = decide(e->dec, e->pol, &req, now_ms, &dn);
 	/* Copy out while the policy the rule points into is pinned. */
 	v->rule[0] = '\0';
@@ -468,9 +475,15 @@ engine_unban(struct engine *e, const char *key, uint64_t now_ms)
 	int changed = 0;
 
 	pthread_mutex_lock(&e->mu);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		struct journal_key k = {
+		    now_ms, 0, c[i].scope, c[i].key, c[i].len};
+
+		if (e->journal != NULL)
+			(void)journal_add_key(e->journal, &k);
 		changed += decide_unban(
 		    e->dec, c[i].scope, c[i].key, c[i].len, now_ms);
+	}
 	pthread_mutex_unlock(&e->mu);
 	return changed;
 }
@@ -483,8 +496,14 @@ engine_reset(struct engine *e, const char *key)
 	int changed = 0;
 
 	pthread_mutex_lock(&e->mu);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		/* A reset needs no time: the record carries 0. */
+		struct journal_key k = {0, 1, c[i].scope, c[i].key, c[i].len};
+
+		if (e->journal != NULL)
+			(void)journal_add_key(e->journal, &k);
 		changed += decide_reset(e->dec, c[i].scope, c[i].key, c[i].len);
+	}
 	pthread_mutex_unlock(&e->mu);
 	return changed;
 }
@@ -709,14 +728,79 @@ engine_write_metrics(struct engine *e, FILE *f, uint64_t now_ms)
 }
 
 int
-engine_save_state(struct engine *e, unsigned char **buf, size_t *len)
+engine_save_state(struct engine *e, unsigned char **buf, size_t *len,
+    uint64_t wall_ms, uint64_t engine_ms, uint64_t *gen, char *err,
+    size_t errlen)
 {
 	int rc;
 
+	*gen = 0;
 	pthread_mutex_lock(&e->mu);
 	rc = decide_save_mem(e->dec, e->pol, buf, len);
+	if (rc == 0 && e->journal != NULL) {
+		/*
+		 * The image holds everything journaled so far. If no new
+		 * journal can be made, it still says so: the old journal is
+		 * pruned with the rest, and a crash before the next save loses
+		 * what was decided since (no decision is counted twice).
+		 */
+		*gen = journal_gen(e->journal) + 1;
+		(void)journal_rotate(
+		    e->journal, wall_ms, engine_ms, err, errlen);
+	}
 	pthread_mutex_unlock(&e->mu);
 	return rc;
+}
+
+void
+engine_set_journal(struct engine *e, struct journal *j)
+{
+	pthread_mutex_lock(&e->mu);
+	e->journal = j;
+	pthread_mutex_unlock(&e->mu);
+}
+
+uint64_t
+engine_journal_failures(struct engine *e)
+{
+	uint64_t n = 0;
+
+	pthread_mutex_lock(&e->mu);
+	if (e->journal != NULL)
+		n = journal_failures(e->journal);
+	pthread_mutex_unlock(&e->mu);
+	return n;
+}
+
+void
+engine_replay_judge(void *arg, const struct journal_judge *r)
+{
+	struct engine *e = arg;
+	struct decide_req req = {0};
+	struct decision dn;
+
+	req.list = r->list;
+	req.domain = r->domain;
+	req.origin = r->origin;
+	req.id = r->id[0] != '\0' ? r->id : NULL;
+	req.idlen = strlen(r->id);
+	req.floor = r->floor;
+	pthread_mutex_lock(&e->mu);
+	(void)decide(e->dec, e->pol, &req, r->now_ms, &dn);
+	pthread_mutex_unlock(&e->mu);
+}
+
+void
+engine_replay_key(void *arg, const struct journal_key *k)
+{
+	struct engine *e = arg;
+
+	pthread_mutex_lock(&e->mu);
+	if (k->reset)
+		(void)decide_reset(e->dec, k->scope, k->key, k->len);
+	else
+		(void)decide_unban(e->dec, k->scope, k->key, k->len, k->now_ms);
+	pthread_mutex_unlock(&e->mu);
 }
 
 int

@@ -25,6 +25,7 @@
 
 #include "addr.h"
 #include "decide.h"
+#include "journal.h"
 #include "logline.h"
 #include "origin.h"
 #include "policy.h"
@@ -139,11 +140,37 @@ void engine_write_metrics(struct engine *e, FILE *f, uint64_t now_ms);
 #define ENGINE_REQUESTS_MAX 8192
 
 /*
+ * engine_set_journal - from now on append every decision that counts, and
+ * every unban and reset, to <j> (journal.h; NULL: none) before making it.
+ * The engine does not own <j>.
+ */
+void engine_set_journal(struct engine *e, struct journal *j);
+
+/* engine_journal_failures - journal records not written (full, or a write
+ * error) since the last call; 0 without a journal. */
+uint64_t engine_journal_failures(struct engine *e);
+
+/*
+ * engine_replay_judge / engine_replay_key - what a journal record says,
+ * done again (journal_replay()'s callbacks; <arg> is the engine): the
+ * decision is counted as it was, without metrics and without journaling.
+ */
+void engine_replay_judge(void *arg, const struct journal_judge *r);
+void engine_replay_key(void *arg, const struct journal_key *k);
+
+/*
  * engine_save_state / engine_load_state - decide_save_mem() and
  * decide_load() of the engine's decider under its policy, with the engine
- * locked (decisions wait for it).
+ * locked (decisions wait for it). With a journal, engine_save_state also
+ * rotates it in the same critical section (stamped <wall_ms>, <engine_ms>)
+ * and sets <*gen> to the new generation: the image holds everything
+ * before it. <*gen> is 0 without a journal. When the new journal cannot
+ * be made, <*gen> is still the generation it would have had, the old one
+ * is written on (and pruned with the rest), and <err> says why.
  */
-int engine_save_state(struct engine *e, unsigned char **buf, size_t *len);
+int engine_save_state(struct engine *e, unsigned char **buf, size_t *len,
+    uint64_t wall_ms, uint64_t engine_ms, uint64_t *gen, char *err,
+    size_t errlen);
 int engine_load_state(struct engine *e, const void *buf, size_t len,
     uint64_t now_ms, int64_t shift_s, struct decide_load_info *info, char *err,
     size_t errlen);

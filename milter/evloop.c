@@ -171,6 +171,7 @@ save_cb(evutil_socket_t fd, short what, void *arg)
 	struct timespec wall, mono;
 	char err[512];
 	long long n;
+	uint64_t lost;
 
 	(void)fd;
 	(void)what;
@@ -185,6 +186,13 @@ save_cb(evutil_socket_t fd, short what, void *arg)
 	else
 		log_debug("counters: saved %lld bytes (every %llu ms)", n,
 		    (unsigned long long)ev->conf->counters_save_interval_ms);
+	if (n >= 0 && err[0] != '\0')
+		log_warnx("counters: %s", err);
+	if ((lost = engine_journal_failures(ev->engine)) > 0)
+		log_warnx("counters: %llu decisions since the last save were "
+		          "not journaled (journal full or not writable): a "
+		          "crash before this save would have lost them",
+		    (unsigned long long)lost);
 }
 
 struct engine *

@@ -2,8 +2,9 @@
  * fnv.h -- FNV-1a 64, for digests that must stay the same across runs
  *
  * DESCRIPTION
- *	Position-file names made from long log paths and the policy
- *	digest: values saved on disk or compared across a restart, so the
+ *	Position-file names made from long log paths, the policy digest
+ *	and the journal's record checks (against torn writes, not an
+ *	attacker): values saved on disk or compared across a restart, so the
  *	hash cannot be keyed (the tail's file identity also reads the FNV-1a
  *	of position files written before it kept the bytes themselves). Not
  *	for tables of what logs and mail carry,

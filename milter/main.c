@@ -32,6 +32,7 @@
 #include "conf.h"
 #include "engine.h"
 #include "evloop.h"
+#include "journal.h"
 #include "ledger.h"
 #include "log.h"
 #include "mlfi.h"
@@ -93,6 +94,70 @@ clock_ms(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/*
+ * load_counters - the counters of the last run: its saved file, then what
+ * its journals say was decided after that save (a crash); then a new
+ * journal, and, if any journal was found, a save at once, which folds
+ * them in and removes them. Returns the new journal (NULL: none could be
+ * made, warned about; subgate then runs without one).
+ */
+static struct journal *
+load_counters(struct engine *engine, const char *dir)
+{
+	struct decide_load_info li;
+	struct journal_replay_info ri;
+	struct journal *j;
+	uint64_t gen, next;
+	char err[512];
+	long long n;
+	int lr = statefile_load(engine, dir, clock_ms(CLOCK_REALTIME),
+	    clock_ms(CLOCK_MONOTONIC), &li, &gen, err, sizeof(err));
+
+	if (lr < 0)
+		log_warnx("counters: %s", err);
+	else if (lr > 0)
+		log_info("counters: loaded %zu keys and %zu identities "
+		         "(%zu bans, %zu without their rule; %zu skipped "
+		         "over max_keys) from %s/%s",
+		    li.keys, li.ids, li.bans, li.bans_unmatched, li.skipped,
+		    dir, STATEFILE_NAME);
+	if (journal_replay(dir, gen, clock_ms(CLOCK_REALTIME),
+	        clock_ms(CLOCK_MONOTONIC), engine_replay_judge,
+	        engine_replay_key, engine, &ri, err, sizeof(err)) != 0) {
+		log_warnx("counters: journal: %s", err);
+		memset(&ri, 0, sizeof(ri));
+	} else if (ri.files > 0) {
+		log_info("counters: replayed %zu decisions, unbans and resets "
+		         "from %zu journal(s) in %s",
+		    ri.records, ri.files, dir);
+		if (ri.torn > 0)
+			log_warnx("counters: %zu journal(s) ended in a cut or "
+			          "damaged record (a crash while writing): "
+			          "replayed up to it",
+			    ri.torn);
+	}
+	next = gen > ri.max_gen ? gen : ri.max_gen + 1;
+	if (next == 0)
+		next = 1;
+	if ((j = journal_open(dir, next, clock_ms(CLOCK_REALTIME),
+	         clock_ms(CLOCK_MONOTONIC), err, sizeof(err))) == NULL) {
+		log_warnx("counters: no journal (%s): a crash loses what was "
+		          "decided since the last save",
+		    err);
+		return NULL;
+	}
+	engine_set_journal(engine, j);
+	if (ri.max_gen > 0) {
+		n = statefile_save(engine, dir, clock_ms(CLOCK_REALTIME),
+		    clock_ms(CLOCK_MONOTONIC), err, sizeof(err));
+		if (n < 0)
+			log_warnx("counters not saved: %s", err);
+		else if (err[0] != '\0')
+			log_warnx("counters: %s", err);
+	}
+	return j;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -103,6 +168,7 @@ main(int argc, char **argv)
 	struct decide_conf dc;
 	struct policy *pol;
 	struct engine *engine;
+	struct journal *journal;
 	struct evloop *ev;
 	struct mlfi_setup ms;
 	sigset_t set;
@@ -230,22 +296,7 @@ main(int argc, char **argv)
 			fatalx("spf: %s", err);
 	}
 	/* The counters of the last run, before any thread decides. */
-	{
-		struct decide_load_info li;
-		int lr = statefile_load(engine, conf.state_dir,
-		    clock_ms(CLOCK_REALTIME), clock_ms(CLOCK_MONOTONIC), &li,
-		    err, sizeof(err));
-
-		if (lr < 0)
-			log_warnx("counters: %s", err);
-		else if (lr > 0)
-			log_info(
-			    "counters: loaded %zu keys and %zu identities "
-			    "(%zu bans, %zu without their rule; %zu skipped "
-			    "over max_keys) from %s/%s",
-			    li.keys, li.ids, li.bans, li.bans_unmatched,
-			    li.skipped, conf.state_dir, STATEFILE_NAME);
-	}
+	journal = load_counters(engine, conf.state_dir);
 	/* After the drop, so that its files belong to the user. */
 	if ((ms.ledger =
 	            ledger_open(conf_ledger_path(&conf, lpath, sizeof(lpath)),
@@ -274,6 +325,11 @@ main(int argc, char **argv)
 		else
 			log_info("counters: saved %lld bytes to %s/%s", n,
 			    conf.state_dir, STATEFILE_NAME);
+		if (n >= 0 && err[0] != '\0')
+			log_warnx("counters: %s", err);
+		/* Saved: the journal holds nothing the file lacks. */
+		engine_set_journal(engine, NULL);
+		journal_close(journal, n >= 0 && err[0] == '\0');
 	}
 	ledger_close(ms.ledger);
 	spf_free(ms.spf);

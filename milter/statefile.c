@@ -16,11 +16,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "journal.h"
 #include "statefile.h"
 
+/* Version 1: wall and engine clock. Version 2 adds the journal's
+ * generation. Both are read. */
 #define CLOCK_MAGIC "SUBGATE-CLOCK"
 #define CLOCK_MAGIC_LEN 14 /* with its NUL */
 #define CLOCK_LEN (CLOCK_MAGIC_LEN + 16)
+#define CLOCK2_MAGIC "SUBGATE-CLOCK2"
+#define CLOCK2_MAGIC_LEN 15 /* with its NUL */
+#define CLOCK2_LEN (CLOCK2_MAGIC_LEN + 24)
 
 /* put64 / get64 - little-endian u64 */
 static void
@@ -65,20 +71,24 @@ long long
 statefile_save(struct engine *e, const char *dir, uint64_t wall_ms,
     uint64_t engine_ms, char *err, size_t errlen)
 {
-	char path[4096], tmp[4200];
-	unsigned char clk[CLOCK_LEN], *img;
+	char path[4096], tmp[4200], jerr[256] = "";
+	unsigned char clk[CLOCK2_LEN], *img;
 	size_t len;
+	uint64_t gen;
 	int fd;
 
+	err[0] = '\0';
 	snprintf(path, sizeof(path), "%s/%s", dir, STATEFILE_NAME);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	memcpy(clk, CLOCK_MAGIC, CLOCK_MAGIC_LEN);
-	put64(clk + CLOCK_MAGIC_LEN, wall_ms);
-	put64(clk + CLOCK_MAGIC_LEN + 8, engine_ms);
-	if (engine_save_state(e, &img, &len) != 0) {
+	if (engine_save_state(e, &img, &len, wall_ms, engine_ms, &gen, jerr,
+	        sizeof(jerr)) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	memcpy(clk, CLOCK2_MAGIC, CLOCK2_MAGIC_LEN);
+	put64(clk + CLOCK2_MAGIC_LEN, wall_ms);
+	put64(clk + CLOCK2_MAGIC_LEN + 8, engine_ms);
+	put64(clk + CLOCK2_MAGIC_LEN + 16, gen);
 	fd = open(
 	    tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1 || write_all(fd, clk, sizeof(clk)) != 0 ||
@@ -97,6 +107,14 @@ statefile_save(struct engine *e, const char *dir, uint64_t wall_ms,
 		unlink(tmp);
 		return -1;
 	}
+	/* The file holds what the older journals say. */
+	if (gen > 0)
+		journal_prune(dir, gen);
+	if (jerr[0] != '\0')
+		snprintf(err, errlen,
+		    "journal not rotated (%s): what is decided until the next "
+		    "save is lost in a crash",
+		    jerr);
 	return (long long)(sizeof(clk) + len);
 }
 
@@ -134,15 +152,17 @@ read_all(int fd, size_t *len)
 
 int
 statefile_load(struct engine *e, const char *dir, uint64_t wall_ms,
-    uint64_t engine_ms, struct decide_load_info *info, char *err, size_t errlen)
+    uint64_t engine_ms, struct decide_load_info *info, uint64_t *gen, char *err,
+    size_t errlen)
 {
 	char path[4096], bad[4200], why[256];
-	size_t len = 0;
+	size_t len = 0, hlen = CLOCK_LEN, mlen = CLOCK_MAGIC_LEN;
 	int64_t shift_s;
 	char *buf;
 	int fd, rc;
 
 	memset(info, 0, sizeof(*info));
+	*gen = 0;
 	snprintf(path, sizeof(path), "%s/%s", dir, STATEFILE_NAME);
 	snprintf(bad, sizeof(bad), "%s.bad", path);
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
@@ -159,7 +179,12 @@ statefile_load(struct engine *e, const char *dir, uint64_t wall_ms,
 			(void)rename(path, bad);
 		return -1;
 	}
-	if (len < CLOCK_LEN || memcmp(buf, CLOCK_MAGIC, CLOCK_MAGIC_LEN) != 0) {
+	if (len >= CLOCK2_LEN &&
+	    memcmp(buf, CLOCK2_MAGIC, CLOCK2_MAGIC_LEN) == 0)
+		hlen = CLOCK2_LEN, mlen = CLOCK2_MAGIC_LEN;
+	if (len < hlen ||
+	    (hlen == CLOCK_LEN &&
+	        memcmp(buf, CLOCK_MAGIC, CLOCK_MAGIC_LEN) != 0)) {
 		snprintf(why, sizeof(why), "not a subgate counters file");
 		rc = -1;
 	} else {
@@ -169,15 +194,17 @@ statefile_load(struct engine *e, const char *dir, uint64_t wall_ms,
 		 * then) on the engine clock now.
 		 */
 		int64_t saved_wall =
-		    (int64_t)get64((unsigned char *)buf + CLOCK_MAGIC_LEN);
+		    (int64_t)get64((unsigned char *)buf + mlen);
 		int64_t saved_engine =
-		    (int64_t)get64((unsigned char *)buf + CLOCK_MAGIC_LEN + 8);
+		    (int64_t)get64((unsigned char *)buf + mlen + 8);
 
 		shift_s = (((int64_t)engine_ms - saved_engine) -
 		              ((int64_t)wall_ms - saved_wall)) /
 		    1000;
-		rc = engine_load_state(e, buf + CLOCK_LEN, len - CLOCK_LEN,
-		    engine_ms, shift_s, info, why, sizeof(why));
+		rc = engine_load_state(e, buf + hlen, len - hlen, engine_ms,
+		    shift_s, info, why, sizeof(why));
+		if (rc != -1 && hlen == CLOCK2_LEN)
+			*gen = get64((unsigned char *)buf + mlen + 16);
 	}
 	free(buf);
 	if (rc == 0)

@@ -1,8 +1,10 @@
 #!/bin/bash
 # ops.sh -- operating a running subgate: the control socket (status,
 # reload good and broken, SIGUSR1, explain, unban, reset), a peer outside
-# subgate's group refused, and the Prometheus metrics checked by value
-# after a known sequence of decisions (driven with Debian's miltertest).
+# subgate's group refused, the Prometheus metrics checked by value after a
+# known sequence of decisions (driven with Debian's miltertest), and the
+# counters across a restart, a damaged counters file, and crashes (kill -9)
+# with and without a periodic save since the decisions (the journal).
 # Environment: SUBGATE, SUBGATECTL, TOP.
 set -euo pipefail
 : "${SUBGATE:?}" "${SUBGATECTL:?}"
@@ -172,5 +174,31 @@ pid=
 start_subgate
 check "after a crash: loaded, ban included" grep -q 'counters: loaded [0-9]* keys and [0-9]* identities (1 bans' "$work/subgate.log"
 check "and the ban holds" test "$(send 1 mylist 192.0.2.80 v)" = h
+# The journal: with no periodic save, a crash loses nothing that was
+# decided, an unban included (replayed at the start).
+stop_subgate
+sed -i 's/^counters_save_interval = .*/counters_save_interval = 1h/' "$work/subgate.conf"
+start_subgate
+check "journal: accept, accept, hold" test "$(send 3 mylist 192.0.2.90 w)" = aah
+check "journal: being written" test -s "$(ls "$work"/state/counters.journal.* | tail -n 1)"
+crash() {
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null || true
+	pid=
+}
+crash
+start_subgate
+check "journal: the start replayed it" grep -q 'counters: replayed 3 decisions, unbans and resets from 1 journal' "$work/subgate.log"
+check "journal: after a crash with no save, the ban holds" test "$(send 1 mylist 192.0.2.90 x)" = h
+check "journal: replayed, then saved and removed" test "$(ls "$work"/state/counters.journal.* | wc -l)" = 1
+check "journal: unban" ctl unban 192.0.2.90
+check "journal: reset of another key" ctl reset 192.0.2.80
+crash
+start_subgate
+check "journal: the unban survived a crash" grep -q '^action hold$' <(ctl explain x@example.com --ip 192.0.2.90)
+check "journal: the reset too" grep -q '^action accept' <(ctl explain x@example.com --ip 192.0.2.80)
+check "journal: no damaged record reported" not grep -q 'cut or damaged record' "$work/subgate.log"
+stop_subgate
+check "journal: a clean stop leaves none" test -z "$(ls "$work"/state/counters.journal.* 2>/dev/null)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
