@@ -18,6 +18,7 @@
 
 #include "fnv.h"
 #include "journal.h"
+#include "rawio.h"
 
 #define MAGIC "SUBGATE-JOURNAL"
 #define MAGIC_LEN 16 /* with its NUL */
@@ -35,49 +36,13 @@ struct journal {
 	uint64_t failures;
 };
 
-/* put16 / put64 / get16 / get64 - little-endian integers */
+/* put16 - a little-endian u16; returns <b> + 2 */
 static unsigned char *
 put16(unsigned char *b, size_t v)
 {
 	b[0] = (unsigned char)v;
 	b[1] = (unsigned char)(v >> 8);
 	return b + 2;
-}
-
-static unsigned char *
-put64(unsigned char *b, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		b[i] = (unsigned char)(v >> (8 * i));
-	return b + 8;
-}
-
-static uint64_t
-get64(const unsigned char *b)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v |= (uint64_t)b[i] << (8 * i);
-	return v;
-}
-
-/* write_all - <len> bytes to <fd>; 0 or -1 (errno) */
-static int
-write_all(int fd, const unsigned char *p, size_t len)
-{
-	ssize_t w;
-
-	while (len > 0) {
-		if ((w = write(fd, p, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
 }
 
 /* file_name - "<dir>/counters.journal.<gen>" into <buf> */
@@ -103,10 +68,10 @@ create(const char *dir, uint64_t gen, uint64_t wall_ms, uint64_t engine_ms)
 	if (fd == -1)
 		return -1;
 	memcpy(h, MAGIC, MAGIC_LEN);
-	p = put64(h + MAGIC_LEN, gen);
-	p = put64(p, wall_ms);
-	put64(p, engine_ms);
-	if (write_all(fd, h, sizeof(h)) != 0) {
+	p = rawio_put64(h + MAGIC_LEN, gen);
+	p = rawio_put64(p, wall_ms);
+	rawio_put64(p, engine_ms);
+	if (rawio_write_all(fd, h, sizeof(h)) != 0) {
 		saved = errno;
 		close(fd);
 		unlink(path);
@@ -189,8 +154,8 @@ append(struct journal *j, const unsigned char *payload, size_t len)
 	rec[2] = (unsigned char)(len >> 16);
 	rec[3] = (unsigned char)(len >> 24);
 	memcpy(rec + 4, payload, len);
-	put64(rec + 4 + len, fnv_bytes(FNV_BASIS, payload, len));
-	rc = write_all(j->fd, rec, n);
+	rawio_put64(rec + 4 + len, fnv_bytes(FNV_BASIS, payload, len));
+	rc = rawio_write_all(j->fd, rec, n);
 	if (rec != stack)
 		free(rec);
 	if (rc != 0) {
@@ -232,7 +197,7 @@ journal_add_judge(struct journal *j, const struct journal_judge *r)
 	}
 	p = buf;
 	*p++ = REC_JUDGE;
-	p = put64(p, r->now_ms);
+	p = rawio_put64(p, r->now_ms);
 	*p++ = (unsigned char)r->floor;
 	*p++ = (unsigned char)o->kind;
 	*p++ = o->ip.family;
@@ -259,7 +224,7 @@ journal_add_key(struct journal *j, const struct journal_key *k)
 		return -1;
 	}
 	*p++ = REC_KEY;
-	p = put64(p, k->now_ms);
+	p = rawio_put64(p, k->now_ms);
 	*p++ = (unsigned char)(k->reset != 0);
 	*p++ = (unsigned char)k->scope;
 	p = put_bytes(p, k->key, k->len);
@@ -515,8 +480,9 @@ replay_file(const char *path, uint64_t wall_ms, uint64_t engine_ms,
 		return 1;
 	}
 	/* As statefile.c: engine now = engine then + wall time passed. */
-	shift_ms = ((int64_t)engine_ms - (int64_t)get64(buf + MAGIC_LEN + 16)) -
-	    ((int64_t)wall_ms - (int64_t)get64(buf + MAGIC_LEN + 8));
+	shift_ms =
+	    ((int64_t)engine_ms - (int64_t)rawio_get64(buf + MAGIC_LEN + 16)) -
+	    ((int64_t)wall_ms - (int64_t)rawio_get64(buf + MAGIC_LEN + 8));
 	for (off = HEADER_LEN; off < got;) {
 		if (got - off < 4) {
 			free(buf);
@@ -526,7 +492,7 @@ replay_file(const char *path, uint64_t wall_ms, uint64_t engine_ms,
 		    (size_t)buf[off + 2] << 16 | (size_t)buf[off + 3] << 24;
 		if (got - off - 4 < len || got - off - 4 - len < 8 ||
 		    fnv_bytes(FNV_BASIS, buf + off + 4, len) !=
-		        get64(buf + off + 4 + len) ||
+		        rawio_get64(buf + off + 4 + len) ||
 		    replay_payload(buf + off + 4, len, shift_ms, jb, on_judge,
 		        on_key, arg) != 0) {
 			free(buf);

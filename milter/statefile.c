@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "journal.h"
+#include "rawio.h"
 #include "statefile.h"
 
 /* Version 1: wall and engine clock. Version 2 adds the journal's
@@ -27,45 +28,6 @@
 #define CLOCK2_MAGIC "SUBGATE-CLOCK2"
 #define CLOCK2_MAGIC_LEN 15 /* with its NUL */
 #define CLOCK2_LEN (CLOCK2_MAGIC_LEN + 24)
-
-/* put64 / get64 - little-endian u64 */
-static void
-put64(unsigned char *b, uint64_t v)
-{
-	int i;
-
-	for (i = 0; i < 8; i++)
-		b[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t
-get64(const unsigned char *b)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v |= (uint64_t)b[i] << (8 * i);
-	return v;
-}
-
-/* write_all - <len> bytes to <fd>; 0 or -1 (errno) */
-static int
-write_all(int fd, const unsigned char *p, size_t len)
-{
-	ssize_t w;
-
-	while (len > 0) {
-		if ((w = write(fd, p, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
 
 long long
 statefile_save(struct engine *e, const char *dir, uint64_t wall_ms,
@@ -86,13 +48,13 @@ statefile_save(struct engine *e, const char *dir, uint64_t wall_ms,
 		return -1;
 	}
 	memcpy(clk, CLOCK2_MAGIC, CLOCK2_MAGIC_LEN);
-	put64(clk + CLOCK2_MAGIC_LEN, wall_ms);
-	put64(clk + CLOCK2_MAGIC_LEN + 8, engine_ms);
-	put64(clk + CLOCK2_MAGIC_LEN + 16, gen);
+	rawio_put64(clk + CLOCK2_MAGIC_LEN, wall_ms);
+	rawio_put64(clk + CLOCK2_MAGIC_LEN + 8, engine_ms);
+	rawio_put64(clk + CLOCK2_MAGIC_LEN + 16, gen);
 	fd = open(
 	    tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1 || write_all(fd, clk, sizeof(clk)) != 0 ||
-	    write_all(fd, img, len) != 0 || fsync(fd) != 0) {
+	if (fd == -1 || rawio_write_all(fd, clk, sizeof(clk)) != 0 ||
+	    rawio_write_all(fd, img, len) != 0 || fsync(fd) != 0) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		if (fd != -1) {
 			close(fd);
@@ -194,9 +156,9 @@ statefile_load(struct engine *e, const char *dir, uint64_t wall_ms,
 		 * then) on the engine clock now.
 		 */
 		int64_t saved_wall =
-		    (int64_t)get64((unsigned char *)buf + mlen);
+		    (int64_t)rawio_get64((unsigned char *)buf + mlen);
 		int64_t saved_engine =
-		    (int64_t)get64((unsigned char *)buf + mlen + 8);
+		    (int64_t)rawio_get64((unsigned char *)buf + mlen + 8);
 
 		shift_s = (((int64_t)engine_ms - saved_engine) -
 		              ((int64_t)wall_ms - saved_wall)) /
@@ -204,7 +166,7 @@ statefile_load(struct engine *e, const char *dir, uint64_t wall_ms,
 		rc = engine_load_state(e, buf + hlen, len - hlen, engine_ms,
 		    shift_s, info, why, sizeof(why));
 		if (rc != -1 && hlen == CLOCK2_LEN)
-			*gen = get64((unsigned char *)buf + mlen + 16);
+			*gen = rawio_get64((unsigned char *)buf + mlen + 16);
 	}
 	free(buf);
 	if (rc == 0)
