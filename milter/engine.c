@@ -609,7 +609,8 @@ engine_write_status(struct engine *e, FILE *f, uint64_t now_ms)
 		fprintf(f, "%s\"%s\":%llu", i ? "," : "",
 		    scope_name((enum scope)i),
 		    (unsigned long long)st.keys.evicted[i]);
-	fprintf(f, "},\"tripped\":[");
+	fprintf(f, "},\"bans_evicted\":%llu,\"tripped\":[",
+	    (unsigned long long)st.keys.bans_evicted);
 	decide_tripped(e->dec, e->pol, now_ms, write_trip, &to);
 	fprintf(f, "]");
 	pthread_mutex_unlock(&e->mu);
@@ -705,6 +706,12 @@ engine_write_metrics(struct engine *e, FILE *f, uint64_t now_ms)
 		fprintf(f, "subgate_evictions_total{scope=\"%s\"} %llu\n",
 		    scope_name((enum scope)i),
 		    (unsigned long long)st.keys.evicted[i]);
+	fprintf(f,
+	    "# HELP subgate_bans_evicted_total Keys evicted to stay within "
+	    "max_keys while banned.\n"
+	    "# TYPE subgate_bans_evicted_total counter\n"
+	    "subgate_bans_evicted_total %llu\n",
+	    (unsigned long long)st.keys.bans_evicted);
 	fprintf(f,
 	    "# HELP subgate_bans_active Keys banned now.\n"
 	    "# TYPE subgate_bans_active gauge\n"

@@ -87,6 +87,7 @@ struct ctab {
 	size_t keys[CTAB_SCOPES];
 	uint64_t evicted[CTAB_SCOPES];
 	uint64_t expired;
+	uint64_t bans_evicted;
 	size_t entry_bytes; /* modelled blocks of entries, dead ones too */
 	/* The entry allocator. */
 	struct slab *slabs;
@@ -580,17 +581,30 @@ ctab_get(
 	    t, hash(t->seed, scope, key, len), scope, key, len, now_s);
 }
 
-/* evict_lru - remove the least recently used live entry */
+/*
+ * evict_lru - remove the least recently used live entry, passing over up
+ * to CTAB_EVICT_SPARE entries under a ban at <now_s> (each goes to the
+ * back of the queue, as if touched, but keeps its last_s)
+ */
 static void
-evict_lru(struct ctab *t)
+evict_lru(struct ctab *t, uint32_t now_s)
 {
 	struct ctab_entry *e;
 
-	pop_garbage(t);
-	if (t->qhead == t->qtail)
-		return;
-	e = qat(t, t->qhead);
+	for (unsigned spared = 0;; spared++) {
+		pop_garbage(t);
+		if (t->qhead == t->qtail)
+			return;
+		e = qat(t, t->qhead);
+		if (e->ban_until <= now_s || spared == CTAB_EVICT_SPARE)
+			break;
+		/* Its record leaves the front first: the ring has room. */
+		t->qhead++;
+		queue_push(t, e);
+	}
 	t->evicted[e->scope]++;
+	if (e->ban_until > now_s)
+		t->bans_evicted++;
 	delete_entry(t, e);
 }
 
@@ -621,7 +635,7 @@ ctab_get_h(struct ctab *t, uint64_t h, unsigned scope, const void *key,
 	if ((e = entry_alloc(t, len)) == NULL)
 		return NULL;
 	if (t->n >= t->max_keys)
-		evict_lru(t);
+		evict_lru(t, now_s);
 	e->scope = (uint8_t)scope;
 	e->keylen = (uint8_t)len;
 	e->tag = tag_of(h);
@@ -832,6 +846,7 @@ ctab_stats(const struct ctab *t, struct ctab_stats *s)
 	memcpy(s->evicted, t->evicted, sizeof(s->evicted));
 	s->total_keys = t->n;
 	s->expired = t->expired;
+	s->bans_evicted = t->bans_evicted;
 	s->max_keys = t->max_keys;
 	s->index_bytes = block_cost(t->nslots * sizeof(*t->tags)) +
 	    block_cost(t->nslots * sizeof(*t->slots));

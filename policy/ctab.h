@@ -11,7 +11,11 @@
  *	time stamp).
  *
  *	Bounded: at most <max_keys> entries. When full, adding a key first
- *	evicts the least recently used one (counted in ctab_stats.evicted).
+ *	evicts the least recently used one (counted in ctab_stats.evicted),
+ *	passing over up to CTAB_EVICT_SPARE entries whose ban is still on:
+ *	a flood of new keys does not lift a ban unless most of what it would
+ *	evict is banned too (then a banned entry goes, counted in
+ *	ctab_stats.bans_evicted).
  *	Idle entries go through ctab_expire(), which the owner calls with a
  *	work budget from a periodic timer (lazy + active expiry, as Redis).
  *
@@ -39,6 +43,7 @@
 #define CTAB_SCOPES 8
 #define CTAB_TOUCH_SLACK 15       /* see ctab_touch() */
 #define CTAB_TOUCH_SLACK_MIN 1024 /* see ctab_touch() */
+#define CTAB_EVICT_SPARE 8        /* banned entries an eviction passes over */
 #define CTAB_INLINE_TIMES 2 /* times an entry holds without a second block */
 
 struct ctab;
@@ -67,9 +72,10 @@ struct ctab_stats {
 	size_t total_keys;
 	uint64_t evicted[CTAB_SCOPES];
 	uint64_t expired;
-	size_t bytes;       /* estimated heap bytes, table included */
-	size_t index_bytes; /* of which the hash index */
-	size_t lru_bytes;   /* of which the LRU queue */
+	uint64_t bans_evicted; /* evicted while their ban was on */
+	size_t bytes;          /* estimated heap bytes, table included */
+	size_t index_bytes;    /* of which the hash index */
+	size_t lru_bytes;      /* of which the LRU queue */
 	size_t max_keys;
 };
 
@@ -122,7 +128,8 @@ struct ctab_entry *ctab_find(
 
 /*
  * ctab_get - the entry for the key, created empty if absent (evicting the
- * least recently used entry when the table is full), moved to the head of
+ * least recently used entry when the table is full, banned ones spared as
+ * the DESCRIPTION says; a spared entry moves to the head), moved to the head of
  * the LRU list, last_s raised to <now_s>. Returns NULL on allocation
  * failure.
  * Pointers to other entries stay valid except the evicted one's.

@@ -4,7 +4,8 @@
 # subgate's group refused, the Prometheus metrics checked by value after a
 # known sequence of decisions (driven with Debian's miltertest), and the
 # counters across a restart, a damaged counters file, and crashes (kill -9)
-# with and without a periodic save since the decisions (the journal).
+# with and without a periodic save since the decisions (the journal), and
+# a ban kept through a flood of new keys.
 # Environment: SUBGATE, SUBGATECTL, TOP.
 set -euo pipefail
 : "${SUBGATE:?}" "${SUBGATECTL:?}"
@@ -200,5 +201,20 @@ check "journal: the reset too" grep -q '^action accept' <(ctl explain x@example.
 check "journal: no damaged record reported" not grep -q 'cut or damaged record' "$work/subgate.log"
 stop_subgate
 check "journal: a clean stop leaves none" test -z "$(ls "$work"/state/counters.journal.* 2>/dev/null)"
+# A flood of new keys does not lift a ban: with max_keys at its least
+# (1000), 1200 requests from as many addresses evict keys, but pass over
+# the banned one when it comes first in line.
+echo "max_keys = 1000" >>"$work/subgate.conf"
+start_subgate
+check "flood: accept, accept, hold" test "$(send 3 mylist 192.0.2.95 f)" = aah
+flood=$(send 1200 mylist '10.9.%d.%d' g)
+check "flood: 1200 new addresses, each accepted" test "$flood" = "$(printf 'a%.0s' $(seq 1 1200))"
+curl -fsS "http://127.0.0.1:$port/metrics" >"$work/metrics.flood"
+evicted=$(sed -n 's/^subgate_evictions_total{scope="ip"} //p' "$work/metrics.flood")
+check "flood: keys were evicted ($evicted)" test "${evicted:-0}" -ge 200
+check "flood: the ban was not one of them" grep -qx 'subgate_bans_evicted_total 0' "$work/metrics.flood"
+check "flood: the ban holds" test "$(send 1 mylist 192.0.2.95 h)" = h
+check "flood: status counts no ban evicted" test "$(ctl status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["bans_evicted"])')" = 0
+stop_subgate
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

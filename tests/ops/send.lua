@@ -1,7 +1,8 @@
 -- send.lua -- COUNT Mailman 2.1 confirmations to LIST from requester IP,
 -- recipients RCPT1@example.com ... (miltertest -D SOCK=.. -D COUNT=.. -D LIST=..
 -- -D IP=.. -D RCPT=.. -s send.lua). Prints the replies: a (accept), h (held),
--- y (reply code), d (discard).
+-- y (reply code), d (discard). An IP with two %d is a pattern: the i-th
+-- message comes from string.format(IP, i // 250, i % 250).
 local out = ""
 for i = 1, tonumber(COUNT) do
 	local c = mt.connect(SOCK, 40, 0.1)
@@ -23,8 +24,12 @@ for i = 1, tonumber(COUNT) do
 		assert(mt.header(c, kv[1], kv[2]) == nil)
 	end
 	assert(mt.eoh(c) == nil)
+	local ip = IP
+	if string.find(IP, "%d", 1, true) then
+		ip = string.format(IP, math.floor(i / 250), i % 250)
+	end
 	assert(mt.bodystring(c, "Mailing list subscription confirmation notice\r\n\r\n" ..
-		"We have received a request from " .. IP .. " for subscription of your\r\n") == nil)
+		"We have received a request from " .. ip .. " for subscription of your\r\n") == nil)
 	assert(mt.eom(c) == nil)
 	local r = mt.getreply(c)
 	if r == SMFIR_ACCEPT and mt.eom_check(c, MT_QUARANTINE) then

@@ -341,6 +341,74 @@ test_ctab_lru_eviction_when_full(void **state)
 	ctab_free(t);
 }
 
+/*
+ * test_ctab_eviction_spares_bans - a full table evicts past an entry whose
+ * ban is on (it moves to the head), not past one whose ban has ended, and
+ * past no more than CTAB_EVICT_SPARE of them
+ */
+static void
+test_ctab_eviction_spares_bans(void **state)
+{
+	enum { N = CTAB_EVICT_SPARE + 2 };
+	struct ctab *t = new_table(3);
+	struct ctab_entry *a, *b, *e[N];
+	struct ctab_stats s;
+	char key[8];
+
+	(void)state;
+	a = get(t, 0, "a", 1);
+	b = get(t, 0, "b", 2);
+	get(t, 0, "c", 3);
+	a->ban_until = 100; /* on until 100 */
+	b->ban_until = 10;  /* ended at 10 */
+	check_order(t, "0:c 0:b 0:a");
+	get(t, 0, "d", 10);
+	/* a was passed over (to the head, last_s kept), b went. */
+	check_order(t, "0:d 0:a 0:c");
+	assert_ptr_equal(find(t, 0, "a"), a);
+	assert_int_equal(a->last_s, 1);
+	assert_null(find(t, 0, "b"));
+	s = stats(t);
+	assert_int_equal(s.evicted[0], 1);
+	assert_int_equal(s.bans_evicted, 0);
+	/* At 100 its ban is over: a is an ordinary entry again. */
+	get(t, 0, "e", 100); /* c goes */
+	get(t, 0, "f", 100); /* a goes */
+	get(t, 0, "g", 100); /* d goes */
+	check_order(t, "0:g 0:f 0:e");
+	assert_int_equal(stats(t).bans_evicted, 0);
+	ctab_free(t);
+
+	/* All banned: CTAB_EVICT_SPARE are passed over, the next goes. */
+	t = new_table(N);
+	for (int i = 0; i < N; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		e[i] = get(t, 1, key, (uint32_t)(i + 1));
+		e[i]->ban_until = 1000;
+	}
+	get(t, 1, "new", 50);
+	s = stats(t);
+	assert_int_equal(s.evicted[1], 1);
+	assert_int_equal(s.bans_evicted, 1);
+	assert_int_equal(s.total_keys, N);
+	snprintf(key, sizeof(key), "k%d", CTAB_EVICT_SPARE);
+	assert_null(find(t, 1, key));
+	for (int i = 0; i < N; i++)
+		if (i != CTAB_EVICT_SPARE) {
+			snprintf(key, sizeof(key), "k%d", i);
+			assert_ptr_equal(find(t, 1, key), e[i]);
+		}
+	ctab_free(t);
+
+	/* A one-key table whose key is banned still takes a new key. */
+	t = new_table(1);
+	get(t, 0, "x", 1)->ban_until = 1000;
+	get(t, 0, "y", 2);
+	check_order(t, "0:y");
+	assert_int_equal(stats(t).bans_evicted, 1);
+	ctab_free(t);
+}
+
 /* test_ctab_get_moves_to_head - every get touches; events do not */
 static void
 test_ctab_get_moves_to_head(void **state)
@@ -1086,10 +1154,14 @@ test_ctab_many_keys_hash_growth(void **state)
 	ctab_free(t);
 }
 
-/* The LRU model of test_ctab_lru_matches_a_model: keys most recent first. */
+/*
+ * The LRU model of test_ctab_lru_matches_a_model: keys most recent first,
+ * and each key's ban (0 when none or not in the table).
+ */
 struct lru_model {
 	int key[600];
 	size_t n;
+	uint32_t ban[1000];
 };
 
 /* model_touch - <k> to the front (added if absent) */
@@ -1118,7 +1190,26 @@ model_remove(struct lru_model *m, int k)
 		return 0;
 	memmove(m->key + i, m->key + i + 1, (m->n - i - 1) * sizeof(m->key[0]));
 	m->n--;
+	m->ban[k] = 0;
 	return 1;
+}
+
+/*
+ * model_evict - the least recently used key goes, but up to
+ * CTAB_EVICT_SPARE keys banned at <now> go to the front instead
+ */
+static void
+model_evict(struct lru_model *m, uint32_t now)
+{
+	int k;
+
+	for (unsigned spared = 0;; spared++) {
+		k = m->key[m->n - 1];
+		if (m->ban[k] <= now || spared == CTAB_EVICT_SPARE)
+			break;
+		model_touch(m, k);
+	}
+	(void)model_remove(m, k);
 }
 
 struct lru_walk {
@@ -1142,7 +1233,8 @@ lru_walk_fn(const struct ctab_entry *e, void *arg)
 
 /*
  * test_ctab_lru_matches_a_model - 200,000 random gets, touches, removals,
- * events (times moving out of and back into an entry) and expiries on a
+ * events (times moving out of and back into an entry), bans (which
+ * eviction passes over and expiry keeps) and expiries on a
  * table of at most 500 keys (below CTAB_TOUCH_SLACK_MIN: the order is
  * exact), with the LRU queue squeezed, grown and shrunk on the way; the
  * count after every step, and the whole order every 10 steps, must be the
@@ -1172,10 +1264,13 @@ test_ctab_lru_matches_a_model(void **state)
 		if (op < 60) { /* get: touch or add, evicting the LRU */
 			if (m.n == MAXK &&
 			    ctab_find(t, 0, &k, sizeof(k)) == NULL)
-				m.n--; /* the model's last one goes */
+				model_evict(&m, now);
 			e = ctab_get(t, 0, &k, sizeof(k), now);
 			assert_non_null(e);
 			model_touch(&m, k);
+			if (op < 3) /* a ban, on for 0 to 199 ticks */
+				e->ban_until = m.ban[k] =
+				    now + (uint32_t)(xorshift(&x) % 200);
 			if (op < 20)
 				assert_int_equal(ctab_add_event(t, e, now,
 				                     1 + (uint32_t)(k % 40),
@@ -1193,11 +1288,22 @@ test_ctab_lru_matches_a_model(void **state)
 			static const uint32_t idle[CTAB_SCOPES] = {0};
 			size_t before = m.n, gone;
 
-			/* Only entries idle since before now go. */
+			/* Only entries idle since before now go, and of
+			 * those only the ones not banned; the model learns
+			 * which from the table and checks they may. */
 			now += 2;
 			gone = ctab_expire(t, now, idle, 3);
 			assert_true(gone <= 3 && gone <= before);
-			m.n -= gone;
+			for (size_t i = m.n; i-- > 0;) {
+				int g = m.key[i];
+
+				if (ctab_find(t, 0, &g, sizeof(g)) != NULL)
+					continue;
+				assert_true(m.ban[g] <= now);
+				assert_int_equal(model_remove(&m, g), 1);
+				gone--;
+			}
+			assert_int_equal(gone, 0);
 		}
 		assert_int_equal(stats(t).total_keys, m.n);
 		if (step % 10 == 0) {
@@ -1373,6 +1479,7 @@ main(void)
 	    cmocka_unit_test(test_ctab_create_find_get),
 	    cmocka_unit_test(test_ctab_limits),
 	    cmocka_unit_test(test_ctab_lru_eviction_when_full),
+	    cmocka_unit_test(test_ctab_eviction_spares_bans),
 	    cmocka_unit_test(test_ctab_get_moves_to_head),
 	    cmocka_unit_test(test_ctab_touch_and_last_s_only_rises),
 	    cmocka_unit_test(test_ctab_add_event_keep_n),
