@@ -7,7 +7,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "../testdir.h"
 #include "journal.h"
 
 #define MAX_SEEN 64
@@ -74,15 +74,6 @@ on_key(void *arg, const struct journal_key *k)
 static char dir[64];
 
 static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 setup(void **state)
 {
 	(void)state;
@@ -95,7 +86,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	testdir_remove(dir);
 	return 0;
 }
 

@@ -14,7 +14,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,6 +28,7 @@
 
 #include "fnv.h"
 #include "tail.h"
+#include "../testdir.h"
 
 #define GRACE_POLLS 20 /* 2000 ms / 100 ms, as tail.c computes it */
 
@@ -169,16 +169,6 @@ state_file(const struct fix *f, char *buf, size_t len)
 	snprintf(buf, len, "%s/tail.%s.pos", f->state, enc);
 }
 
-/* rm_one - nftw callback removing one entry */
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int
 setup(void **state)
 {
@@ -204,7 +194,7 @@ teardown(void **state)
 	free(f->g.line);
 	free(f->g.len);
 	free(f->g.toolong);
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	testdir_remove(f->dir);
 	free(f);
 	return 0;
 }
