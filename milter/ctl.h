@@ -33,7 +33,9 @@ struct ctl_input_stats {
 /*
  * Called for every parsed subscription record, in input order: <ev> with
  * <lineno> the 1-based line number of its first line in the concatenated
- * input. Return 0 to go on, non-zero to stop.
+ * input, and its time in seconds since the epoch (the log's local time
+ * read in subgatectl's time zone: wallclock.h). Return 0 to go on,
+ * non-zero to stop.
  */
 typedef int (*ctl_record_fn)(
     const struct logev *ev, uint64_t lineno, void *arg);

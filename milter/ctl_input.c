@@ -4,7 +4,9 @@
  * DESCRIPTION
  *	Physical lines from logread, records from logjoin, events from
  *	logline_parse(). Every file is a separate stream: a record never
- *	continues across a file boundary.
+ *	continues across a file boundary. Record times, local wall-clock
+ *	times in the log, become epochs under subgatectl's time zone
+ *	(wallclock.h), the files taken as one stream of times in turn.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 
 #include "ctl.h"
 #include "logread.h"
+#include "wallclock.h"
 
 #define MAX_REPORTED 10
 
@@ -24,6 +27,7 @@ struct input {
 	ctl_record_fn fn;
 	void *arg;
 	int stop;
+	struct wallclock clock; /* the logs' local times, in turn */
 };
 
 /* report - one unparsable record on stderr, the first few only */
@@ -57,6 +61,7 @@ one_record(struct input *in, const struct logrec *rec)
 		report(in, lineno, logline_strerror(res));
 		return;
 	}
+	ev.time = wallclock_epoch(&in->clock, ev.time);
 	if (in->fn(&ev, lineno, in->arg) != 0)
 		in->stop = 1;
 }
@@ -147,6 +152,7 @@ ctl_read_logs(char **paths, int npaths, ctl_record_fn fn, void *arg,
 			status = CTL_EXIT_USAGE;
 		}
 	memset(&in, 0, sizeof(in));
+	wallclock_init(&in.clock);
 	in.st = st;
 	in.fn = fn;
 	in.arg = arg;

@@ -11,6 +11,7 @@
 
 #include "ctl_requests.h"
 #include "khash.h"
+#include "wallclock.h"
 
 struct reqlog_entry {
 	uint64_t hash; /* of the lower-cased requester */
@@ -234,7 +235,8 @@ fail:
 	return NULL;
 }
 
-/* in_year - UTC seconds of year-less entry <e> in year <year> (- 1900) */
+/* in_year - the epoch of year-less entry <e> (local time) in year <year>
+ * (- 1900) */
 static int64_t
 in_year(const struct reqlog_entry *e, int year)
 {
@@ -245,11 +247,12 @@ in_year(const struct reqlog_entry *e, int year)
 	tm.tm_mon = e->mon;
 	tm.tm_mday = e->mday;
 	tm.tm_sec = (int)e->t;
-	return (int64_t)timegm(&tm);
+	return wallclock_once((int64_t)timegm(&tm));
 }
 
-/* entry_time - the UTC time of <e>, a year-less one placed in <t>'s year,
- * or the year before when that would put it more than a day after <t> */
+/* entry_time - the epoch of <e>, a year-less one placed in <t>'s local
+ * year, or the year before when that would put it more than a day after
+ * <t> */
 static int64_t
 entry_time(const struct reqlog_entry *e, int64_t t)
 {
@@ -259,7 +262,7 @@ entry_time(const struct reqlog_entry *e, int64_t t)
 
 	if (!e->yearless)
 		return e->t;
-	gmtime_r(&tt, &now);
+	localtime_r(&tt, &now);
 	v = in_year(e, now.tm_year);
 	return v > t + 86400 ? in_year(e, now.tm_year - 1) : v;
 }

@@ -8,8 +8,8 @@
  *	request that Mailman's log records only by the requester's address.
  *	TIME is RFC 3339 (subgate -f, rsyslog's precise format, journalctl
  *	-o short-iso: "2026-12-04T06:32:21.058Z", "...+01:00") or the
- *	traditional syslog "Dec  4 06:32:21", whose year is taken from the
- *	event being matched.
+ *	traditional syslog "Dec  4 06:32:21", a local time (wallclock.h) whose
+ *	year is taken from the event being matched.
  * DIAGNOSTICS
  *	reqlog_load() returns NULL after printing "FILE: reason" to stderr.
  */
@@ -40,7 +40,7 @@ struct reqlog *reqlog_load(
 /*
  * reqlog_find - the client of the newest request by <requester> (<len>
  * bytes, case-insensitive) made between <t> - REQLOG_BEFORE_S and <t> +
- * REQLOG_AFTER_S (UTC seconds): 1 with <client> set, else 0.
+ * REQLOG_AFTER_S (seconds since the epoch): 1 with <client> set, else 0.
  */
 int reqlog_find(const struct reqlog *r, const char *requester, size_t len,
     int64_t t, struct addr *client);

@@ -108,7 +108,8 @@ print_json(struct top *tp, const struct ctl_input_stats *st,
 	printf("}\n");
 }
 
-/* print_time - an epoch as "YYYY-MM-DD HH:MM:SS" (the log's own clock) */
+/* print_time - an epoch as local "YYYY-MM-DD HH:MM:SS" (the log's clock
+ * when subgatectl runs in its time zone) */
 static void
 print_time(const char *label, int64_t t)
 {
@@ -116,7 +117,7 @@ print_time(const char *label, int64_t t)
 	struct tm tm;
 	char buf[64];
 
-	if (gmtime_r(&tt, &tm) == NULL ||
+	if (localtime_r(&tt, &tm) == NULL ||
 	    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm) == 0)
 		snprintf(buf, sizeof(buf), "%lld", (long long)t);
 	printf("%s %s\n", label, buf);

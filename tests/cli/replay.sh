@@ -1,7 +1,8 @@
 #!/bin/bash
 # replay.sh -- subgatectl replay: the seed's fail2ban jail reproduced
 # exactly on a seed-model attack; Mailman's hourly retries of deferred
-# confirmations; the decisions file; summary figures.
+# confirmations; the decisions file; summary figures; the log's local time
+# read in subgatectl's time zone, across the end of summer time.
 . "$(dirname "$0")/lib.bash"
 
 # 1. "limit ip 5/12h reject ban 24h" is the seed's jail: compare every
@@ -67,7 +68,36 @@ run_ctl "$WORK/out" "$WORK/err" replay --policy "$WORK/zero.policy" --json \
     "$WORK/retry.log"
 expect_match "expired, no decisions file" "$(cat "$WORK/out")" '"outcomes":\{"delivered":1,"held":0,"rejected":0,"discarded":0,"expired":4\}'
 
-# 4. A broken policy is refused before any log is read.
+# 4. Mailman writes local time. Under Central European rules, where
+#    summer time ends (2021-10-31, 03:00 -> 02:00), the log runs through
+#    02:00-03:00 twice: read in that zone, five requests from one address
+#    spread over 1 h 41 min stay within "3 per hour"; read as UTC (the
+#    wall clock taken at its word) they would not.
+cat >"$WORK/fold.log" <<'LOG'
+Oct 31 01:59:00 2021 (1) l: pending a@example.org  192.0.2.1
+Oct 31 02:10:00 2021 (2) l: pending b@example.org  192.0.2.1
+Oct 31 02:50:00 2021 (3) l: pending c@example.org  192.0.2.1
+Oct 31 02:05:00 2021 (4) l: pending d@example.org  192.0.2.1
+Oct 31 02:40:00 2021 (5) l: pending e@example.org  192.0.2.1
+LOG
+echo "limit ip 3/1h reject" >"$WORK/fold.policy"
+cet='CET-1CEST,M3.5.0,M10.5.0/3'
+TZ=$cet run_ctl "$WORK/out" "$WORK/err" replay --policy "$WORK/fold.policy" \
+    --json --decisions "$WORK/fold.jsonl" "$WORK/fold.log"
+expect_match "local time: all delivered" "$(cat "$WORK/out")" '"outcomes":\{"delivered":5,'
+expect_eq "local time: the times, UTC" \
+    "$(sed -n 's/.*"time":\([0-9]*\).*/\1/p' "$WORK/fold.jsonl" | tr '\n' ' ')" \
+    "$(for t in 2021-10-30T23:59 2021-10-31T00:10 2021-10-31T00:50 2021-10-31T01:05 2021-10-31T01:40; do date -u -d "${t}Z" +%s; done | tr '\n' ' ')"
+TZ=UTC run_ctl "$WORK/out" "$WORK/err" replay --policy "$WORK/fold.policy" \
+    --json "$WORK/fold.log"
+expect_match "read as UTC: the 4th and 5th rejected" "$(cat "$WORK/out")" '"outcomes":\{"delivered":3,"held":0,"rejected":2,'
+TZ=$cet run_ctl "$WORK/out" "$WORK/err" top --json "$WORK/fold.log"
+expect_match "top: first and last, UTC" "$(cat "$WORK/out")" "\"first\":$(date -u -d 2021-10-30T23:59Z +%s),\"last\":$(date -u -d 2021-10-31T01:40Z +%s)"
+TZ=$cet run_ctl "$WORK/out" "$WORK/err" top "$WORK/fold.log"
+expect_match "top: first, as the log's clock showed it" "$(cat "$WORK/out")" '^first 2021-10-31 01:59:00$'
+expect_match "top: last, as the log's clock showed it" "$(cat "$WORK/out")" '^last  2021-10-31 02:40:00$'
+
+# 5. A broken policy is refused before any log is read.
 echo "limit ip five/12h hold" >"$WORK/bad.policy"
 run_ctl "$WORK/out" "$WORK/err" replay --policy "$WORK/bad.policy" "$WORK/retry.log"
 expect_eq "broken policy exit" "$rc" 1

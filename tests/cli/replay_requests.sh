@@ -73,5 +73,38 @@ run_ctl "$WORK/out" "$WORK/err" replay --policy "$WORK/p" \
 expect_eq "missing mail log: exit 2" "$rc" 2
 expect_match "missing mail log: message" "$(cat "$WORK/err")" 'nonexistent: No such file'
 
+# The same requests on a server in New York: Mailman's log and the
+# traditional syslog lines show local time (5 h behind UTC), the RFC 3339
+# ones carry their offset. Read in the server's zone they all tie; read as
+# UTC the pending lines would fall 5 h before the RFC 3339 requests.
+cat >"$WORK/subscribe.ny" <<'LOG'
+Dec 03 13:11:33 2026 (100) mylist: pending v1@example.com  v1@example.com
+Dec 03 13:11:40 2026 (100) mylist: pending v2@example.org  v2@example.org
+Dec 03 13:11:50 2026 (100) mylist: pending v3@example.net  v3@example.net
+LOG
+cat >"$WORK/mail.ny" <<'LOG'
+Dec  3 13:11:32 mx subgate[9]: request list="mylist" requester="v1@example.com" client=198.51.100.7 helo="x" spf=pass action=accept (no spf rule)
+2026-12-03T18:11:39.120Z subgate[9]: request list="mylist" requester="v2@example.org" client=198.51.100.7 helo="x" spf=none action=accept (no spf rule)
+2026-12-03T13:11:49.000000-05:00 mx subgate[9]: request list="mylist" requester="v3@example.net" client=198.51.100.7 helo="x" spf=pass action=accept (no spf rule)
+LOG
+TZ=EST5EDT,M3.2.0,M11.1.0 run_ctl "$WORK/out" "$WORK/err" replay --policy "$WORK/p" \
+    --json --requests "$WORK/mail.ny" "$WORK/subscribe.ny"
+expect_match "New York, in its zone: all three tied" "$(cat "$WORK/out")" \
+    '"requests_by_mail":\{"loaded":3,"skipped":0,"tied":3\}'
+expect_match "New York, in its zone: two held" "$(cat "$WORK/out")" \
+    '"outcomes":\{"delivered":1,"held":2,'
+TZ=UTC run_ctl "$WORK/out" "$WORK/err" replay --policy "$WORK/p" \
+    --json --requests "$WORK/mail.ny" "$WORK/subscribe.ny"
+expect_match "New York, read as UTC: only the syslog line ties" "$(cat "$WORK/out")" \
+    '"requests_by_mail":\{"loaded":3,"skipped":0,"tied":1\}'
+# East of UTC (Tokyo, 9 h ahead) the syslog time must be read as local
+# too, or its request would fall 9 h after the pending line.
+head -1 "$WORK/subscribe.ny" >"$WORK/subscribe.tokyo"
+head -1 "$WORK/mail.ny" >"$WORK/mail.tokyo"
+TZ=JST-9 run_ctl "$WORK/out" "$WORK/err" replay --policy "$WORK/p" \
+    --json --requests "$WORK/mail.tokyo" "$WORK/subscribe.tokyo"
+expect_match "Tokyo: the syslog line ties" "$(cat "$WORK/out")" \
+    '"requests_by_mail":\{"loaded":1,"skipped":0,"tied":1\}'
+
 echo "$((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]
