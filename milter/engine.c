@@ -58,7 +58,9 @@ struct engine {
 	struct smtp_request *req;    /* requests by mail, newest last */
 	size_t req_next;
 	struct seqindex *req_index;
-	struct journal *journal; /* NULL: none; not owned */
+	struct journal *journal;  /* NULL: none; not owned */
+	struct policy *start_pol; /* during a journal replay: the policy of
+	                             this start, set aside */
 };
 
 struct engine *
@@ -105,6 +107,8 @@ engine_free(struct engine *e)
 		return;
 	pthread_mutex_destroy(&e->mu);
 	pthread_cond_destroy(&e->cv);
+	if (e->start_pol != NULL && e->start_pol != e->pol)
+		policy_free(e->start_pol);
 	policy_free(e->pol);
 	decide_free(e->dec);
 	tally_free(e->by_rule);
@@ -329,6 +333,37 @@ engine_stats(struct engine *e, struct decide_stats *s)
 static const double latency_le[ENGINE_LATENCY_BUCKETS] = {0.0001, 0.00025,
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
 
+/*
+ * journal_policy - journal the policy in force (locked), so that a replay
+ * decides what follows under it
+ */
+static void
+journal_policy(struct engine *e, uint64_t engine_ms)
+{
+	char *text;
+
+	if (e->journal == NULL)
+		return;
+	if ((text = policy_print(e->pol)) == NULL) {
+		/* counted as a record not written */
+		(void)journal_add_policy(e->journal, engine_ms, NULL,
+		    (size_t)JOURNAL_POLICY_MAX + 1);
+		return;
+	}
+	(void)journal_add_policy(e->journal, engine_ms, text, strlen(text));
+	free(text);
+}
+
+/* mono_ms - the engine clock now (CLOCK_MONOTONIC milliseconds) */
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 void
 engine_reload(struct engine *e, struct policy *pol, const char *source,
     const char *digest, int64_t loaded_at)
@@ -341,6 +376,7 @@ engine_reload(struct engine *e, struct policy *pol, const char *source,
 		decide_policy_changed(e->dec, old, pol);
 		e->pol = pol;
 		e->reloads++;
+		journal_policy(e, mono_ms());
 	}
 	snprintf(e->source, sizeof(e->source), "%s", source);
 	snprintf(e->digest, sizeof(e->digest), "%s", digest);
@@ -752,8 +788,9 @@ engine_save_state(struct engine *e, unsigned char **buf, size_t *len,
 		 * what was decided since (no decision is counted twice).
 		 */
 		*gen = journal_gen(e->journal) + 1;
-		(void)journal_rotate(
-		    e->journal, wall_ms, engine_ms, err, errlen);
+		if (journal_rotate(
+		        e->journal, wall_ms, engine_ms, err, errlen) != 0)
+			journal_policy(e, engine_ms);
 	}
 	pthread_mutex_unlock(&e->mu);
 	return rc;
@@ -764,6 +801,7 @@ engine_set_journal(struct engine *e, struct journal *j)
 {
 	pthread_mutex_lock(&e->mu);
 	e->journal = j;
+	journal_policy(e, mono_ms());
 	pthread_mutex_unlock(&e->mu);
 }
 
@@ -808,6 +846,49 @@ engine_replay_key(void *arg, const struct journal_key *k)
 	else
 		(void)decide_unban(e->dec, k->scope, k->key, k->len, k->now_ms);
 	pthread_mutex_unlock(&e->mu);
+}
+
+char *
+engine_policy_text(struct engine *e)
+{
+	char *text;
+
+	pthread_mutex_lock(&e->mu);
+	text = policy_print(e->pol);
+	pthread_mutex_unlock(&e->mu);
+	return text;
+}
+
+void
+engine_replay_policy(struct engine *e, struct policy *pol)
+{
+	struct policy *old;
+
+	pthread_mutex_lock(&e->mu);
+	old = e->pol;
+	if (e->start_pol == NULL)
+		e->start_pol = old;
+	decide_policy_changed(e->dec, old, pol);
+	e->pol = pol;
+	pthread_mutex_unlock(&e->mu);
+	if (old != e->start_pol)
+		policy_free(old);
+}
+
+void
+engine_replay_done(struct engine *e)
+{
+	struct policy *old = NULL;
+
+	pthread_mutex_lock(&e->mu);
+	if (e->start_pol != NULL && e->start_pol != e->pol) {
+		old = e->pol;
+		decide_policy_changed(e->dec, old, e->start_pol);
+		e->pol = e->start_pol;
+	}
+	e->start_pol = NULL;
+	pthread_mutex_unlock(&e->mu);
+	policy_free(old);
 }
 
 int

@@ -141,8 +141,9 @@ void engine_write_metrics(struct engine *e, FILE *f, uint64_t now_ms);
 
 /*
  * engine_set_journal - from now on append every decision that counts, and
- * every unban and reset, to <j> (journal.h; NULL: none) before making it.
- * The engine does not own <j>.
+ * every unban and reset, to <j> (journal.h; NULL: none) before making it;
+ * the policy in force is journaled first, and again at every reload and
+ * into every new journal of a save. The engine does not own <j>.
  */
 void engine_set_journal(struct engine *e, struct journal *j);
 
@@ -157,6 +158,27 @@ uint64_t engine_journal_failures(struct engine *e);
  */
 void engine_replay_judge(void *arg, const struct journal_judge *r);
 void engine_replay_key(void *arg, const struct journal_key *k);
+
+/*
+ * engine_policy_text - the canonical text of the policy in force
+ * (policy_print()), to be freed; NULL when out of memory.
+ */
+char *engine_policy_text(struct engine *e);
+
+/*
+ * engine_replay_policy - during a journal replay, decide what follows
+ * under <pol> (taken over; a journaled policy), as a reload would, but
+ * without journaling or counting a reload; the policy of this start is
+ * set aside until engine_replay_done().
+ */
+void engine_replay_policy(struct engine *e, struct policy *pol);
+
+/*
+ * engine_replay_done - end of the journal replay: the policy of this start
+ * is back in force (bans follow their rule by its text, as at a reload).
+ * A no-op when engine_replay_policy() was not called.
+ */
+void engine_replay_done(struct engine *e);
 
 /*
  * engine_save_state / engine_load_state - decide_save_mem() and

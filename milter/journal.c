@@ -25,6 +25,7 @@
 #define HEADER_LEN (MAGIC_LEN + 24)
 #define REC_JUDGE 1
 #define REC_KEY 2
+#define REC_POLICY 3
 #define FIELD_MAX 0xffffu /* a string or key longer is not journaled */
 #define KEY_MAX 1024      /* a counter key (CTAB_KEY_MAX is less) */
 
@@ -231,6 +232,26 @@ journal_add_key(struct journal *j, const struct journal_key *k)
 	return append(j, buf, (size_t)(p - buf));
 }
 
+int
+journal_add_policy(
+    struct journal *j, uint64_t now_ms, const char *text, size_t len)
+{
+	unsigned char *buf, *p;
+	int rc;
+
+	if (len > JOURNAL_POLICY_MAX || (buf = malloc(1 + 8 + len)) == NULL) {
+		j->failures++;
+		return -1;
+	}
+	p = buf;
+	*p++ = REC_POLICY;
+	p = rawio_put64(p, now_ms);
+	memcpy(p, text, len);
+	rc = append(j, buf, 1 + 8 + len);
+	free(buf);
+	return rc;
+}
+
 uint64_t
 journal_rotate(struct journal *j, uint64_t wall_ms, uint64_t engine_ms,
     char *err, size_t errlen)
@@ -369,12 +390,11 @@ struct judge_buf {
 	struct origin o;
 };
 
-/* replay_payload - one record's payload to its callback; 0, -1 damaged */
+/* replay_payload - one record's payload to its callback; 1 a decision,
+ * unban or reset, 2 a policy, -1 damaged */
 static int
 replay_payload(const unsigned char *p, size_t len, int64_t shift_ms,
-    struct judge_buf *jb,
-    void (*on_judge)(void *arg, const struct journal_judge *r),
-    void (*on_key)(void *arg, const struct journal_key *k), void *arg)
+    struct judge_buf *jb, const struct journal_sink *sink)
 {
 	struct rd r = {p, p + len, 0};
 	unsigned type = (unsigned)rd_u(&r, 1);
@@ -413,8 +433,8 @@ replay_payload(const unsigned char *p, size_t len, int64_t shift_ms,
 		jj.id = jb->id;
 		jj.origin = &jb->o;
 		jj.floor = (enum action)floor;
-		on_judge(arg, &jj);
-		return 0;
+		sink->judge(sink->arg, &jj);
+		return 1;
 	}
 	if (type == REC_KEY) {
 		struct journal_key k;
@@ -429,8 +449,15 @@ replay_payload(const unsigned char *p, size_t len, int64_t shift_ms,
 		k.scope = (enum scope)scope;
 		k.key = (const uint8_t *)jb->ipkey;
 		k.len = kl;
-		on_key(arg, &k);
-		return 0;
+		sink->key(sink->arg, &k);
+		return 1;
+	}
+	if (type == REC_POLICY) {
+		if (r.bad || (size_t)(r.end - r.p) > JOURNAL_POLICY_MAX)
+			return -1;
+		sink->policy(
+		    sink->arg, (const char *)r.p, (size_t)(r.end - r.p));
+		return 2;
 	}
 	return -1;
 }
@@ -439,10 +466,8 @@ replay_payload(const unsigned char *p, size_t len, int64_t shift_ms,
  * damaged record; -1 (errno) when it cannot be read */
 static int
 replay_file(const char *path, uint64_t wall_ms, uint64_t engine_ms,
-    struct judge_buf *jb,
-    void (*on_judge)(void *arg, const struct journal_judge *r),
-    void (*on_key)(void *arg, const struct journal_key *k), void *arg,
-    size_t *records)
+    struct judge_buf *jb, const struct journal_sink *sink,
+    struct journal_replay_info *info)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
@@ -450,6 +475,7 @@ replay_file(const char *path, uint64_t wall_ms, uint64_t engine_ms,
 	size_t got = 0, off, len;
 	ssize_t n;
 	int64_t shift_ms;
+	int kind;
 
 	if (fd == -1)
 		return -1;
@@ -493,12 +519,15 @@ replay_file(const char *path, uint64_t wall_ms, uint64_t engine_ms,
 		if (got - off - 4 < len || got - off - 4 - len < 8 ||
 		    fnv_bytes(FNV_BASIS, buf + off + 4, len) !=
 		        rawio_get64(buf + off + 4 + len) ||
-		    replay_payload(buf + off + 4, len, shift_ms, jb, on_judge,
-		        on_key, arg) != 0) {
+		    (kind = replay_payload(
+		         buf + off + 4, len, shift_ms, jb, sink)) < 0) {
 			free(buf);
 			return 1;
 		}
-		(*records)++;
+		if (kind == 2)
+			info->policies++;
+		else
+			info->records++;
 		off += 4 + len + 8;
 	}
 	free(buf);
@@ -507,9 +536,7 @@ replay_file(const char *path, uint64_t wall_ms, uint64_t engine_ms,
 
 int
 journal_replay(const char *dir, uint64_t from_gen, uint64_t wall_ms,
-    uint64_t engine_ms,
-    void (*on_judge)(void *arg, const struct journal_judge *r),
-    void (*on_key)(void *arg, const struct journal_key *k), void *arg,
+    uint64_t engine_ms, const struct journal_sink *sink,
     struct journal_replay_info *info, char *err, size_t errlen)
 {
 	uint64_t *gens;
@@ -534,8 +561,7 @@ journal_replay(const char *dir, uint64_t from_gen, uint64_t wall_ms,
 		if (gens[i] < from_gen)
 			continue;
 		file_name(path, sizeof(path), dir, gens[i]);
-		rc = replay_file(path, wall_ms, engine_ms, jb, on_judge, on_key,
-		    arg, &info->records);
+		rc = replay_file(path, wall_ms, engine_ms, jb, sink, info);
 		/* An unreadable file is one torn at its start. */
 		info->files++;
 		info->torn += rc != 0;

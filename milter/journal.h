@@ -18,22 +18,28 @@
  *	The saved file names <gen>; once it is renamed into place, journals
  *	older than <gen> are removed. At start the counters are loaded, then
  *	every journal of their generation or newer is replayed in order,
- *	through the same decisions, under the policy loaded now.
+ *	through the same decisions.
+ *
+ *	Policies. The owner also journals the policy in force (its canonical
+ *	text) when a journal starts and at every reload, so that a replay
+ *	decides each request again under the policy that decided it, even
+ *	when the file was edited, or a reload made, before the crash.
  *
  *	Format. A header ("SUBGATE-JOURNAL\0", u64 generation, u64 wall and
  *	u64 engine milliseconds at its creation: replayed times move by the
  *	engine time that passed, as the counters file's do), then records:
  *	u32 payload length, the payload, u64 FNV-1a of the payload, all
- *	little-endian. A record that is cut short or fails its check (a write
- *	torn by the crash) ends the replay of that file.
+ *	little-endian. A payload is a type byte (1 decision, 2 unban or
+ *	reset, 3 policy), the u64 engine time, then its fields (a policy: its
+ *	text, the rest of the payload). A record that is cut short or fails
+ *	its check (a write torn by the crash) ends the replay of that file.
  *
  *	Bounded: a journal stops growing at JOURNAL_MAX bytes (what is decided
  *	after that until the next save is counted, but a crash loses it);
  *	journal_failures() says how many records were not written.
  * LIMITS
- *	Replay decides again under the policy of the new start: a policy
- *	changed between the crash and the start counts the journal's
- *	requests under the new rules.
+ *	A policy is journaled only up to JOURNAL_POLICY_MAX bytes of text
+ *	(policyfile.c reads at most 16 MiB).
  */
 #ifndef SUBGATE_JOURNAL_H
 #define SUBGATE_JOURNAL_H
@@ -46,6 +52,7 @@
 
 #define JOURNAL_PREFIX "counters.journal."
 #define JOURNAL_MAX (256u * 1024 * 1024)
+#define JOURNAL_POLICY_MAX (32u * 1024 * 1024)
 
 struct journal;
 
@@ -66,10 +73,23 @@ struct journal_key {
 	size_t len;
 };
 
+/*
+ * Where journal_replay() hands the records, in journal order: each call
+ * gets <arg>; the pointers handed over live until it returns. A policy is
+ * its canonical text, <len> bytes (not NUL-terminated).
+ */
+struct journal_sink {
+	void (*judge)(void *arg, const struct journal_judge *r);
+	void (*key)(void *arg, const struct journal_key *k);
+	void (*policy)(void *arg, const char *text, size_t len);
+	void *arg;
+};
+
 /* What journal_replay() found. */
 struct journal_replay_info {
 	size_t files;     /* journals replayed */
-	size_t records;   /* records replayed */
+	size_t records;   /* decisions, unbans and resets replayed */
+	size_t policies;  /* policy records replayed */
 	size_t torn;      /* files unreadable or ending in a damaged record */
 	uint64_t max_gen; /* the newest generation found (0: none) */
 };
@@ -98,6 +118,14 @@ int journal_add_judge(struct journal *j, const struct journal_judge *r);
 int journal_add_key(struct journal *j, const struct journal_key *k);
 
 /*
+ * journal_add_policy - append the policy in force from engine time
+ * <now_ms> on: its canonical text <text>/<len> (policy_print()). 0, or -1
+ * as above (also when <len> > JOURNAL_POLICY_MAX).
+ */
+int journal_add_policy(
+    struct journal *j, uint64_t now_ms, const char *text, size_t len);
+
+/*
  * journal_rotate - start generation journal_gen(j) + 1 (stamped now) and
  * return it; the old file stays until journal_prune(). On failure the
  * old file goes on being written and 0 is returned with <err>; the next
@@ -114,17 +142,14 @@ uint64_t journal_failures(struct journal *j);
 
 /*
  * journal_replay - feed every record of the journals of <dir> from
- * generation <from_gen> on, oldest first, to <on_judge> and <on_key>, their
- * times moved onto the engine clock of now (<wall_ms>, <engine_ms>). The
- * pointers handed over live until the callback returns. Returns 0 and
+ * generation <from_gen> on, oldest first, to <sink>, their times moved
+ * onto the engine clock of now (<wall_ms>, <engine_ms>). Returns 0 and
  * <info>, or -1 with a reason in <err> when the directory cannot be read
  * (an unreadable file or a damaged record is no error: it is counted in
  * <info>).
  */
 int journal_replay(const char *dir, uint64_t from_gen, uint64_t wall_ms,
-    uint64_t engine_ms,
-    void (*on_judge)(void *arg, const struct journal_judge *r),
-    void (*on_key)(void *arg, const struct journal_key *k), void *arg,
+    uint64_t engine_ms, const struct journal_sink *sink,
     struct journal_replay_info *info, char *err, size_t errlen);
 
 #endif

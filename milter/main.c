@@ -94,9 +94,61 @@ clock_ms(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* What a journal replay keeps track of (journal_sink's arg). */
+struct replay_ctx {
+	struct engine *engine;
+	char *in_force;    /* canonical text of the policy deciding now */
+	size_t switched;   /* journaled policies put in force */
+	size_t unreadable; /* journaled policies that did not parse */
+};
+
+static void
+replay_judge(void *arg, const struct journal_judge *r)
+{
+	engine_replay_judge(((struct replay_ctx *)arg)->engine, r);
+}
+
+static void
+replay_key(void *arg, const struct journal_key *k)
+{
+	engine_replay_key(((struct replay_ctx *)arg)->engine, k);
+}
+
+/*
+ * replay_policy - a journaled policy: what follows was decided under it
+ * (nothing to do when it is the one in force)
+ */
+static void
+replay_policy(void *arg, const char *text, size_t len)
+{
+	struct replay_ctx *c = arg;
+	struct policy *p;
+	char *copy;
+
+	if (c->in_force != NULL && strlen(c->in_force) == len &&
+	    memcmp(c->in_force, text, len) == 0)
+		return;
+	if (policy_parse(text, len, "journal", &p, NULL) != 0) {
+		c->unreadable++;
+		return;
+	}
+	if ((copy = malloc(len + 1)) == NULL) {
+		policy_free(p);
+		c->unreadable++;
+		return;
+	}
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	engine_replay_policy(c->engine, p);
+	free(c->in_force);
+	c->in_force = copy;
+	c->switched++;
+}
+
 /*
  * load_counters - the counters of the last run: its saved file, then what
- * its journals say was decided after that save (a crash); then a new
+ * its journals say was decided after that save (a crash), each decision
+ * under the policy journaled before it; then a new
  * journal, and, if any journal was found, a save at once, which folds
  * them in and removes them. Returns the new journal (NULL: none could be
  * made, warned about; subgate then runs without one).
@@ -106,6 +158,9 @@ load_counters(struct engine *engine, const char *dir)
 {
 	struct decide_load_info li;
 	struct journal_replay_info ri;
+	struct replay_ctx rc = {engine, engine_policy_text(engine), 0, 0};
+	const struct journal_sink sink = {
+	    replay_judge, replay_key, replay_policy, &rc};
 	struct journal *j;
 	uint64_t gen, next;
 	char err[512];
@@ -122,8 +177,7 @@ load_counters(struct engine *engine, const char *dir)
 		    li.keys, li.ids, li.bans, li.bans_unmatched, li.skipped,
 		    dir, STATEFILE_NAME);
 	if (journal_replay(dir, gen, clock_ms(CLOCK_REALTIME),
-	        clock_ms(CLOCK_MONOTONIC), engine_replay_judge,
-	        engine_replay_key, engine, &ri, err, sizeof(err)) != 0) {
+	        clock_ms(CLOCK_MONOTONIC), &sink, &ri, err, sizeof(err)) != 0) {
 		log_warnx("counters: journal: %s", err);
 		memset(&ri, 0, sizeof(ri));
 	} else if (ri.files > 0) {
@@ -135,7 +189,23 @@ load_counters(struct engine *engine, const char *dir)
 			          "damaged record (a crash while writing): "
 			          "replayed up to it",
 			    ri.torn);
+		if (rc.switched > 0)
+			log_info("counters: %zu journaled polic%s other than "
+			         "this start's: what was decided under %s was "
+			         "replayed under %s; this start's policy "
+			         "decides from now on",
+			    rc.switched, rc.switched == 1 ? "y" : "ies",
+			    rc.switched == 1 ? "it" : "them",
+			    rc.switched == 1 ? "it" : "them");
+		if (rc.unreadable > 0)
+			log_warnx(
+			    "counters: %zu journaled policies did not "
+			    "parse: what followed them was replayed under "
+			    "the policy before",
+			    rc.unreadable);
 	}
+	engine_replay_done(engine);
+	free(rc.in_force);
 	next = gen > ri.max_gen ? gen : ri.max_gen + 1;
 	if (next == 0)
 		next = 1;

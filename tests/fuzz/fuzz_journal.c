@@ -1,7 +1,8 @@
 /*
  * fuzz_journal.c -- libFuzzer target: the input as a journal file
- * (milter/journal.c) replayed; every record it yields is written to a
- * second journal, which must replay to the same records.
+ * (milter/journal.c) replayed; every record it yields (decisions, unbans
+ * and resets, policies) is written to a second journal, which must replay
+ * to the same records.
  * Build and run: tests/fuzz/run.sh 60 journal
  */
 #include <stdint.h>
@@ -59,11 +60,25 @@ on_key(void *arg, const struct journal_key *k)
 		abort();
 }
 
+static void
+on_policy(void *arg, const char *text, size_t len)
+{
+	struct pass *p = arg;
+
+	p->n++;
+	p->sum = mix(p->sum, "policy", 6);
+	p->sum = mix(p->sum, text, len);
+	if (p->out != NULL && journal_add_policy(p->out, 0, text, len) != 0)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct journal_replay_info info;
 	struct pass a = {0}, b = {0};
+	const struct journal_sink sa = {on_judge, on_key, on_policy, &a};
+	const struct journal_sink sb = {on_judge, on_key, on_policy, &b};
 	char path[128], err[256];
 	uint8_t *buf;
 	FILE *f;
@@ -114,18 +129,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		a.out = journal_open(out_dir, 1, wall, eng, err, sizeof(err));
 		if (a.out == NULL)
 			abort();
-		if (journal_replay(in_dir, 0, wall, eng, on_judge, on_key, &a,
-		        &info, err, sizeof(err)) != 0)
+		if (journal_replay(in_dir, 0, wall, eng, &sa, &info, err,
+		        sizeof(err)) != 0)
 			abort();
 		journal_close(a.out, 0);
-		if (journal_replay(out_dir, 0, wall, eng, on_judge, on_key, &b,
-		        &info, err, sizeof(err)) != 0)
+		if (journal_replay(out_dir, 0, wall, eng, &sb, &info, err,
+		        sizeof(err)) != 0)
 			abort();
 		/* clamped times aside, the copy yields the same records */
 		if (info.torn != 0 || b.n != a.n || b.sum != a.sum)
 			abort();
-	} else if (journal_replay(in_dir, 0, 0, 0, on_judge, on_key, &a, &info,
-	               err, sizeof(err)) != 0 ||
+	} else if (journal_replay(
+	               in_dir, 0, 0, 0, &sa, &info, err, sizeof(err)) != 0 ||
 	    a.n != 0) {
 		abort();
 	}

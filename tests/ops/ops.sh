@@ -4,8 +4,9 @@
 # subgate's group refused, the Prometheus metrics checked by value after a
 # known sequence of decisions (driven with Debian's miltertest), and the
 # counters across a restart, a damaged counters file, and crashes (kill -9)
-# with and without a periodic save since the decisions (the journal), and
-# a ban kept through a flood of new keys.
+# with and without a periodic save since the decisions (the journal, with
+# the policies they were made under), and a ban kept through a flood of
+# new keys.
 # Environment: SUBGATE, SUBGATECTL, TOP.
 set -euo pipefail
 : "${SUBGATE:?}" "${SUBGATECTL:?}"
@@ -201,10 +202,30 @@ check "journal: the reset too" grep -q '^action accept' <(ctl explain x@example.
 check "journal: no damaged record reported" not grep -q 'cut or damaged record' "$work/subgate.log"
 stop_subgate
 check "journal: a clean stop leaves none" test -z "$(ls "$work"/state/counters.journal.* 2>/dev/null)"
+# The journal keeps the policy each decision was made under: requests
+# under one policy, a reload, requests under the next, then the file
+# edited without a reload, and a crash. The start replays each request
+# under its own policy, then the edited file decides.
+printf 'limit ip 5/1h hold\n' >"$work/policy"
+start_subgate
+check "policies: three under 5/1h, accepted" test "$(send 3 mylist 192.0.2.100 pa)" = aaa
+printf 'limit ip 2/1h hold ban 1h\n' >"$work/policy"
+check "policies: reload" ctl reload
+check "policies: three under 2/1h with a ban" test "$(send 3 mylist 192.0.2.101 pb)" = aah
+printf 'limit ip 9/1h hold\n' >"$work/policy"
+crash
+start_subgate
+check "policies: the start says so" grep -q 'counters: 2 journaled policies other than this start.s' "$work/subgate.log"
+check "policies: the ban made under 2/1h holds" grep -q '^action hold (banned)' <(ctl explain x@example.com --ip 192.0.2.101)
+check "policies: no ban where 5/1h decided" grep -q '^action accept' <(ctl explain x@example.com --ip 192.0.2.100)
+check "policies: the edited file decides now" grep -q 'limit ip 9/1h hold .*key 192.0.2.100 .*count 4 of 9' <(ctl explain x@example.com --ip 192.0.2.100)
+stop_subgate
+
 # A flood of new keys does not lift a ban: with max_keys at its least
 # (1000), 1200 requests from as many addresses evict keys, but pass over
 # the banned one when it comes first in line.
 echo "max_keys = 1000" >>"$work/subgate.conf"
+printf 'limit ip 2/1h hold ban 1h\n' >"$work/policy"
 start_subgate
 check "flood: accept, accept, hold" test "$(send 3 mylist 192.0.2.95 f)" = aah
 flood=$(send 1200 mylist '10.9.%d.%d' g)

@@ -22,12 +22,13 @@
 #include "journal.h"
 
 #define MAX_SEEN 64
+#define POL "limit ip 5/12h hold ban 1d\nlimit list * 200/1h hold\n"
 
 /* What a replay handed over, copied. */
 struct seen {
 	size_t n;
 	struct {
-		int judge; /* 1 judge, 0 key */
+		int judge; /* 1 judge, 0 key, 2 policy */
 		uint64_t now_ms;
 		char list[300], domain[300], id[3000];
 		struct origin o;
@@ -36,6 +37,7 @@ struct seen {
 		enum scope scope;
 		uint8_t key[300];
 		size_t len;
+		char text[300]; /* a policy, NUL added */
 	} r[MAX_SEEN];
 };
 
@@ -69,6 +71,29 @@ on_key(void *arg, const struct journal_key *k)
 	memcpy(s->r[s->n].key, k->key, k->len);
 	s->r[s->n].len = k->len;
 	s->n++;
+}
+
+static void
+on_policy(void *arg, const char *text, size_t len)
+{
+	struct seen *s = arg;
+
+	assert_true(s->n < MAX_SEEN);
+	assert_true(len < sizeof(s->r[0].text));
+	s->r[s->n].judge = 2;
+	memcpy(s->r[s->n].text, text, len);
+	s->r[s->n].text[len] = '\0';
+	s->r[s->n].len = len;
+	s->n++;
+}
+
+/* sink - the three callbacks above, into <s> */
+static struct journal_sink
+sink(struct seen *s)
+{
+	struct journal_sink k = {on_judge, on_key, on_policy, s};
+
+	return k;
 }
 
 static char dir[64];
@@ -139,10 +164,11 @@ replay(uint64_t from, uint64_t wall, uint64_t engine, struct seen *s,
     struct journal_replay_info *info)
 {
 	char err[256];
+	struct journal_sink k = sink(s);
 
 	memset(s, 0, sizeof(*s));
-	assert_int_equal(journal_replay(dir, from, wall, engine, on_judge,
-	                     on_key, s, info, err, sizeof(err)),
+	assert_int_equal(
+	    journal_replay(dir, from, wall, engine, &k, info, err, sizeof(err)),
 	    0);
 }
 
@@ -180,6 +206,9 @@ test_journal_round_trip(void **state)
 		assert_int_equal(journal_add_key(j, &u), 0);
 		assert_int_equal(journal_add_judge(j, &c), 0);
 		assert_int_equal(journal_add_key(j, &r), 0);
+		assert_int_equal(
+		    journal_add_policy(j, 5500, POL, strlen(POL)), 0);
+		assert_int_equal(journal_add_policy(j, 5600, "", 0), 0);
 	}
 	assert_int_equal(journal_failures(j), 0);
 	journal_close(j, 0);
@@ -188,9 +217,14 @@ test_journal_round_trip(void **state)
 	replay(0, 1000000, 5000, s, &info);
 	assert_int_equal(info.files, 1);
 	assert_int_equal(info.records, 5);
+	assert_int_equal(info.policies, 2);
 	assert_int_equal(info.torn, 0);
 	assert_int_equal(info.max_gen, 1);
-	assert_int_equal(s->n, 5);
+	assert_int_equal(s->n, 7);
+	assert_int_equal(s->r[5].judge, 2);
+	assert_string_equal(s->r[5].text, POL);
+	assert_int_equal(s->r[6].judge, 2);
+	assert_int_equal(s->r[6].len, 0);
 	assert_true(s->r[0].judge);
 	assert_int_equal(s->r[0].now_ms, 5100);
 	assert_string_equal(s->r[0].list, "test");
@@ -382,7 +416,10 @@ test_journal_refuses_oversized(void **state)
 	assert_int_equal(journal_add_judge(j, &a), -1);
 	a.id = "";
 	assert_int_equal(journal_add_judge(j, &a), 0);
-	assert_int_equal(journal_failures(j), 1);
+	/* a policy text over JOURNAL_POLICY_MAX (never read) */
+	assert_int_equal(
+	    journal_add_policy(j, 2, big, (size_t)JOURNAL_POLICY_MAX + 1), -1);
+	assert_int_equal(journal_failures(j), 2);
 	assert_int_equal(journal_failures(j), 0);
 	journal_close(j, 0);
 	replay(0, 0, 0, s, &info);
@@ -397,13 +434,14 @@ test_journal_bad_dir(void **state)
 {
 	char err[256];
 	struct journal_replay_info info;
+	struct journal_sink k = sink(NULL);
 
 	(void)state;
 	assert_null(
 	    journal_open("/nonexistent/dir", 1, 0, 0, err, sizeof(err)));
 	assert_non_null(strstr(err, "/nonexistent/dir/counters.journal.1"));
-	assert_int_equal(journal_replay("/nonexistent/dir", 0, 0, 0, on_judge,
-	                     on_key, NULL, &info, err, sizeof(err)),
+	assert_int_equal(journal_replay("/nonexistent/dir", 0, 0, 0, &k, &info,
+	                     err, sizeof(err)),
 	    -1);
 }
 
