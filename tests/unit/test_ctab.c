@@ -353,7 +353,7 @@ test_ctab_eviction_spares_bans(void **state)
 	struct ctab *t = new_table(3);
 	struct ctab_entry *a, *b, *e[N];
 	struct ctab_stats s;
-	char key[8];
+	char key[16];
 
 	(void)state;
 	a = get(t, 0, "a", 1);
@@ -909,7 +909,7 @@ test_ctab_expire_budget(void **state)
 {
 	static const uint32_t idle[CTAB_SCOPES] = {0};
 	struct ctab *t = new_table(64);
-	char key[8];
+	char key[16];
 	unsigned i;
 
 	(void)state;
