@@ -62,6 +62,9 @@ log_set_level(int level)
 }
 
 /* vlog - one line at syslog priority <pri>, with <err> text if >= 0 */
+static void vlog(int pri, int err, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 vlog(int pri, int err, const char *fmt, va_list ap)
 {
