@@ -25,6 +25,7 @@ struct conf_def {
 
 static const char *const on_error_choices[] = {"accept", "tempfail", NULL};
 static const char *const off_on_choices[] = {"off", "on", NULL};
+static const char *const mta_choices[] = {"postfix", "sendmail", NULL};
 static const char *const log_level_choices[] = {
     "error", "warning", "info", "debug", NULL};
 
@@ -63,6 +64,7 @@ static const struct conf_def conf_defs[] = {
     {"spf_cache_ttl", T_MS, "10m", 0, 86400000, NULL, OFF(spf_cache_ttl_ms)},
     {"postfix_config_directory", T_STR, "/etc/postfix", 0, 0, NULL,
         OFF(postfix_config_directory)},
+    {"mta", T_ENUM, "postfix", 0, 0, mta_choices, OFF(mta)},
 };
 #define NDEFS (sizeof(conf_defs) / sizeof(conf_defs[0]))
 

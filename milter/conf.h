@@ -22,6 +22,7 @@
 #define CONF_MAX_LOGS 16
 
 enum conf_on_error { CONF_ON_ERROR_ACCEPT = 0, CONF_ON_ERROR_TEMPFAIL };
+enum conf_mta { CONF_MTA_POSTFIX = 0, CONF_MTA_SENDMAIL };
 enum conf_log_level {
 	CONF_LOG_ERROR = 0,
 	CONF_LOG_WARNING,
@@ -52,8 +53,9 @@ struct conf {
 	char *postfix_config_directory;
 	uint64_t max_keys;
 	uint64_t wait_for_log_ms;
-	int on_internal_error;     /* enum conf_on_error */
-	int log_level;             /* enum conf_log_level */
+	int on_internal_error; /* enum conf_on_error */
+	int log_level;         /* enum conf_log_level */
+	int mta; /* enum conf_mta: whose queue holds, for the ledger */
 	struct origin_conf origin; /* trusted_proxies and prefix lengths */
 };
 

@@ -79,9 +79,10 @@ queue_of(const struct mta_queued *q, size_t n, const char *id)
 }
 
 /*
- * reconcile - mark rows "held" whose message is no longer in the hold
- * queue: released (still queued elsewhere) or deleted (gone). Returns the
- * number changed, -1 on error (reported).
+ * reconcile - mark rows "held" by Postfix whose message is no longer in
+ * the hold queue: released (still queued elsewhere) or deleted (gone).
+ * Rows another MTA held are left alone. Returns the number changed, -1 on
+ * error (reported).
  */
 static int
 reconcile(const struct conf *conf, struct ledger *l, int verbose)
@@ -111,6 +112,8 @@ reconcile(const struct conf *conf, struct ledger *l, int verbose)
 		const char *where = queue_of(q, nq, rows[i].queue_id);
 		const char *state;
 
+		if (strcmp(rows[i].mta, "postfix") != 0)
+			continue;
 		if (where != NULL && strcmp(where, "hold") == 0)
 			continue;
 		if (where == NULL && rows[i].time + RECONCILE_GRACE_S > now)
@@ -562,6 +565,18 @@ ctl_quarantine(int argc, char **argv, const struct conf *conf)
 	        (nids > 0) == o.filtered) ||
 	    (o.verb == V_EXPIRE && !o.have_older))
 		goto usage;
+	/*
+	 * Behind Sendmail only the ledger can be read: its quarantine has
+	 * tools of its own, and Postfix's would find none of its messages.
+	 */
+	if (conf->mta == CONF_MTA_SENDMAIL && o.verb != V_LIST) {
+		fprintf(stderr,
+		    "quarantine: %s says mta = sendmail: only \"quarantine "
+		    "list\" reads the ledger; use Sendmail's tools (mailq -qQ "
+		    "lists, sendmail -qQ -qIID -Q releases; see the README)\n",
+		    conf->path != NULL ? conf->path : "the configuration");
+		return CTL_EXIT_USAGE;
+	}
 	if ((l = ledger_open(conf_ledger_path(conf, path, sizeof(path)), 0, err,
 	         sizeof(err))) == NULL) {
 		fprintf(stderr, "quarantine: %s\n", err);
@@ -575,7 +590,8 @@ ctl_quarantine(int argc, char **argv, const struct conf *conf)
 		rc = CTL_EXIT_USAGE;
 		goto out;
 	}
-	if (reconcile(conf, l, o.verb == V_RECONCILE) < 0 && o.verb != V_LIST &&
+	if (conf->mta == CONF_MTA_POSTFIX &&
+	    reconcile(conf, l, o.verb == V_RECONCILE) < 0 && o.verb != V_LIST &&
 	    o.verb != V_SHOW) {
 		rc = CTL_EXIT_USAGE;
 		goto out;

@@ -39,6 +39,7 @@ colour = blue
 on_internal_error = maybe
 socket
 user = root
+mta = exim
 CONF
 run_daemon -n -c "$WORK/bad.conf"
 expect_eq "bad conf exit" "$rc" 1
@@ -48,6 +49,7 @@ expect_match "unknown key" "$(cat "$WORK/err")" 'bad.conf:4: unknown key "colour
 expect_match "enum" "$(cat "$WORK/err")" "bad.conf:5: on_internal_error: want one of: accept tempfail"
 expect_match "no =" "$(cat "$WORK/err")" 'bad.conf:6: want "key = value"'
 expect_match "twice" "$(cat "$WORK/err")" "bad.conf:7: user set twice"
+expect_match "mta" "$(cat "$WORK/err")" "bad.conf:8: mta: want one of: postfix sendmail"
 
 # A broken policy: every error, and the daemon does not start.
 printf 'limit ip 5/12h hold\nlimit ip 5/12x hold\nlimit domain 50/1h defer\n' >"$WORK/bad.policy"

@@ -131,6 +131,32 @@ h_check "after kill -9: every held message is in the ledger" test -z "$(comm -23
 h_check "after kill -9: every ledger row is in the hold queue" test -z "$(comm -13 "$H_DIR/hold.ids" "$H_DIR/ledger.ids")"
 h_check "some were held before the kill" test -s "$H_DIR/hold.ids"
 
+# A row another MTA held (a Sendmail's subgate sharing the ledger) is not
+# Postfix's to reconcile: an hour old and in no Postfix queue, it stays
+# held.
+state_of() {
+	python3 -c 'import sqlite3, sys
+r = sqlite3.connect(sys.argv[1]).execute(
+    "SELECT state FROM held WHERE queue_id = ?", (sys.argv[2],)).fetchone()
+print(r[0] if r else "none")' "$H_DIR/state/ledger.sqlite" "$1"
+}
+python3 - "$H_DIR/state/ledger.sqlite" <<'PY'
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1])
+t = int(time.time()) - 3600
+db.execute("INSERT INTO held VALUES ('6B4I7lnX011299', ?, 'sendmail', 'quar',"
+           " 's@example.com', 'example.com', '192.0.2.9', '192.0.2.0/24',"
+           " 'limit ip 2/1h hold', '<m@x>', 'confirm', 'held', ?, 'subgate')",
+           (t, t))
+db.commit()
+PY
+ctl quarantine reconcile >/dev/null
+h_check "a row Sendmail held: still held after reconcile" test "$(state_of 6B4I7lnX011299)" = held
+python3 -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("DELETE FROM held WHERE queue_id = ?", ("6B4I7lnX011299",))
+db.commit()' "$H_DIR/state/ledger.sqlite"
+
 # Bad ids and shell metacharacters: refused before anything runs.
 h_check "bogus id refused" not ctl quarantine release NOTANID
 ctl quarantine release 'ABC123;touch /tmp/subgate-pwned' >/dev/null 2>"$H_DIR/meta.err" || true
