@@ -719,6 +719,48 @@ h_subgate_conf() {
 	done
 }
 
+# ---------------------------------------------------------------- messages, verdicts
+
+H__MSGS=0
+# h_mkmsg KIND key=value... - write a message with mkmsg.py (see there for
+# KIND and keys) as $H_DIR/mN.eml; sets MSG to its path and FROM to its
+# envelope sender
+h_mkmsg() {
+	local kind=$1
+	shift
+	H__MSGS=$((H__MSGS + 1))
+	MSG=$H_DIR/m$H__MSGS.eml
+	FROM=$("$H_PY" "$H_TOP/mkmsg.py" "$kind" "$MSG" "$@")
+}
+
+# h_at_sink RCPT [HEADER_REGEX] - a message to RCPT reached the sink (with
+# a header line matching the extended regex)
+h_at_sink() {
+	local f
+	for f in $(h_sink_files); do
+		grep -q "^X-Sink-Rcpt: <\?$1>\?\$" "$f" || continue
+		[ -z "${2:-}" ] || grep -Eq "$2" "$f" || continue
+		return 0
+	done
+	return 1
+}
+
+# h_sinks_for RCPT - print how many messages to RCPT reached the sink
+h_sinks_for() {
+	local c=0 f
+	for f in $(h_sink_files); do
+		grep -q "^X-Sink-Rcpt: <\?$1>\?\$" "$f" && c=$((c + 1))
+	done
+	echo "$c"
+}
+
+# h_decided RCPT ACTION - subgate ($H_DIR/subgate.log) logged that
+# decision for RCPT
+h_decided() { grep -q "rcpt=\"$1\".* action=$2 " "$H_DIR/subgate.log"; }
+
+# h_not COMMAND... - true when COMMAND fails
+h_not() { ! "$@"; }
+
 # ---------------------------------------------------------------- SMTP, queue, log
 
 # h_send FILE [--from ADDR] [--to ADDR]... [--helo NAME] - send FILE to the

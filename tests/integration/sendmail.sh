@@ -99,63 +99,41 @@ SM_PID=$H_LAST_PID
 h_wait_for 15 h__listening "$port"
 H_PORT=$port
 
-n=0
-# msg KIND key=value... - make a message; sets MSG and FROM
-msg() {
-	local kind=$1
-	shift
-	n=$((n + 1))
-	MSG=$H_DIR/m$n.eml
-	FROM=$(python3 "$H_TOP/mkmsg.py" "$kind" "$MSG" "$@")
-}
-# at_sink RCPT [HEADER_REGEX] - a message to RCPT reached the sink
-at_sink() {
-	local f
-	for f in $(h_sink_files); do
-		grep -q "^X-Sink-Rcpt: <\?$1>\?\$" "$f" || continue
-		[ -z "${2:-}" ] || grep -Eq "$2" "$f" || continue
-		return 0
-	done
-	return 1
-}
-sinks_for() { local c=0 f; for f in $(h_sink_files); do grep -q "^X-Sink-Rcpt: <\?$1>\?\$" "$f" && c=$((c + 1)); done; echo $c; }
-decided() { grep -q "rcpt=\"$1\".* action=$2 " "$H_DIR/subgate.log"; }
 # sm_qid "250 2.0.0 ID Message accepted for delivery" - print ID
 sm_qid() { sed -n 's/^250 [0-9.]* \([0-9A-Za-z]*\) Message accepted.*/\1/p' <<<"$1"; }
-not() { ! "$@"; }
 
 # 1. Ordinary mail: through, untouched.
-msg plain rcpt=carl@example.com
+h_mkmsg plain rcpt=carl@example.com
 r=$(h_send "$MSG" --from "$FROM" --to carl@example.com)
 h_check "plain mail accepted ($r)" grep -q '^250' <<<"$r"
-h_check "and delivered" h_wait_for 20 at_sink carl@example.com
-h_check "without an X-Subgate header" not at_sink carl@example.com '^X-Subgate:'
+h_check "and delivered" h_wait_for 20 h_at_sink carl@example.com
+h_check "without an X-Subgate header" h_not h_at_sink carl@example.com '^X-Subgate:'
 
 # 2. A confirmation under every limit: delivered with the header.
-msg mm21-join rcpt=alice@example.com requester=192.0.2.10
+h_mkmsg mm21-join rcpt=alice@example.com requester=192.0.2.10
 r=$(h_send "$MSG" --from "$FROM" --to alice@example.com)
 h_check "confirmation accepted ($r)" grep -q '^250' <<<"$r"
 h_check "delivered with X-Subgate: accept" \
-	h_wait_for 20 at_sink alice@example.com '^X-Subgate: accept; .*origin=192\.0\.2\.10; list=mylist'
+	h_wait_for 20 h_at_sink alice@example.com '^X-Subgate: accept; .*origin=192\.0\.2\.10; list=mylist'
 
 # 3. limit ip 2/1h hold: two go out, the third is held, in Sendmail's
 #    quarantine: mailq -qQ lists it with subgate's reason; nothing at the
 #    sink; the ledger has it, as held by Sendmail.
 for i in 1 2 3; do
-	msg mm21-join rcpt=v$i@example.org requester=203.0.113.7
+	h_mkmsg mm21-join rcpt=v$i@example.org requester=203.0.113.7
 	r=$(h_send "$MSG" --from "$FROM" --to "v$i@example.org")
 	h_check "request $i from 203.0.113.7 gets 250 ($r)" grep -q '^250' <<<"$r"
 	qid[i]=$(sm_qid "$r")
 done
 for i in 1 2; do
-	h_check "request $i delivered" h_wait_for 20 at_sink "v$i@example.org" '^X-Subgate: accept'
+	h_check "request $i delivered" h_wait_for 20 h_at_sink "v$i@example.org" '^X-Subgate: accept'
 done
-h_check "request 3 held" h_wait_for 10 decided v3@example.org hold
+h_check "request 3 held" h_wait_for 10 h_decided v3@example.org hold
 sm -bp -qQ >"$H_DIR/quarantine.txt" 2>&1 || true
 h_check "mailq -qQ lists it (${qid[3]})" grep -q "^${qid[3]}" "$H_DIR/quarantine.txt"
 h_check "with subgate's reason" grep -q 'QUARANTINE: subgate: limit ip 2/1h hold (203\.0\.113\.7)$' "$H_DIR/quarantine.txt"
 h_check "its queue file carries it" grep -qx 'qsubgate: limit ip 2/1h hold (203.0.113.7)' "$H_DIR/mqueue/hf${qid[3]}"
-h_check "it did not reach the sink" test "$(sinks_for v3@example.org)" = 0
+h_check "it did not reach the sink" test "$(h_sinks_for v3@example.org)" = 0
 ledger_row() { # QID - "mta state" of its ledger row
 	python3 -c 'import sqlite3, sys
 r = sqlite3.connect(sys.argv[1]).execute(
@@ -179,22 +157,22 @@ h_check "and says what to use" grep -q 'mta = sendmail.*sendmail -qQ -qIID -Q' "
 decisions=$(grep -c ' decision ' "$H_DIR/subgate.log")
 sm -qQ -qI"${qid[3]}" -Q >"$H_DIR/release.out" 2>&1 || true
 sm -bp -qQ >"$H_DIR/quarantine2.txt" 2>&1 || true
-h_check "no longer quarantined" not grep -q "^${qid[3]}" "$H_DIR/quarantine2.txt"
+h_check "no longer quarantined" h_not grep -q "^${qid[3]}" "$H_DIR/quarantine2.txt"
 sm -q -qI"${qid[3]}" >"$H_DIR/run.out" 2>&1 || true
-h_check "delivered after the release" h_wait_for 20 at_sink v3@example.org
+h_check "delivered after the release" h_wait_for 20 h_at_sink v3@example.org
 h_check "without a second decision" test "$(grep -c ' decision ' "$H_DIR/subgate.log")" = "$decisions"
 
 # 5. defer (yahoo.com 0/1h) and reject (list rejectme) reach the client.
-msg mm21-join rcpt=y1@yahoo.com requester=198.51.100.1
+h_mkmsg mm21-join rcpt=y1@yahoo.com requester=198.51.100.1
 r=$(h_send "$MSG" --from "$FROM" --to y1@yahoo.com)
 h_check "defer: 451 4.7.1 ($r)" grep -q '^451 4\.7\.1 subgate: ' <<<"$r"
-msg mm21-join rcpt=r1@example.net list=rejectme requester=198.51.100.3
+h_mkmsg mm21-join rcpt=r1@example.net list=rejectme requester=198.51.100.3
 r=$(h_send "$MSG" --from "$FROM" --to r1@example.net)
 h_check "reject: 550 5.7.1 ($r)" grep -q '^550 5\.7\.1 subgate: ' <<<"$r"
 
 # 6. F=T: with subgate gone, Sendmail tempfails instead of passing mail.
 h_kill "$SUBGATE_PID"
-msg mm21-join rcpt=late@example.com requester=192.0.2.99
+h_mkmsg mm21-join rcpt=late@example.com requester=192.0.2.99
 r=$(h_send "$MSG" --from "$FROM" --to late@example.com)
 h_check "subgate down: 4xx ($r)" grep -q '^4[0-9][0-9] ' <<<"$r"
 h_finish
