@@ -632,7 +632,6 @@ act(SMFICTX *ctx, const struct confirm *c, const char *subject,
 		reply(ctx, "451", "4.7.1", text);
 		return SMFIS_TEMPFAIL;
 	case ACT_HOLD:
-		snprintf(text, sizeof(text), "subgate: %s", reason);
 		if (setup.ledger != NULL &&
 		    record_hold(c, subject, o, origin, reason,
 		        smfi_getsymval(ctx, macro_i)) != 0) {
@@ -640,6 +639,15 @@ act(SMFICTX *ctx, const struct confirm *c, const char *subject,
 			    "subgate: cannot record the hold, try again later");
 			return SMFIS_TEMPFAIL;
 		}
+		/* Said in the message too, for when it is released. */
+		snprintf(text, sizeof(text),
+		    "hold; reason=\"%s\"; origin=%s; list=%s", reason, origin,
+		    safe_list);
+		if (smfi_addheader(ctx, (char *)(uintptr_t)setup.conf->header,
+		        text) != MI_SUCCESS)
+			log_warnx(
+			    "cannot add the %s header", setup.conf->header);
+		snprintf(text, sizeof(text), "subgate: %s", reason);
 		if (smfi_quarantine(ctx, text) != MI_SUCCESS) {
 			log_warnx("quarantine refused by the MTA; deferring");
 			reply(ctx, "451", "4.7.1",

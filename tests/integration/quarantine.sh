@@ -27,7 +27,6 @@ start_subgate() {
 }
 start_subgate 1
 ctl() { "$SUBGATECTL" -c "$H_DIR/subgate.conf" "$@"; }
-not() { ! "$@"; }
 n=0
 send() { # LIST RCPT REQUESTER -> prints the queue id
 	n=$((n + 1))
@@ -38,7 +37,6 @@ send() { # LIST RCPT REQUESTER -> prints the queue id
 held() { h_hold_ids | grep -x "$1" >/dev/null; }
 queued() { h_queue_json | grep "\"queue_id\": \"$1\"" >/dev/null; }
 nheld_ge() { [ "$(h_hold_ids | wc -l)" -ge "$1" ]; }
-at_sink() { grep -lq "^X-Sink-Rcpt: <\?$1>\?\$" $(h_sink_files) /dev/null 2>/dev/null; }
 json_field() { python3 -c 'import json,sys; print(sorted((d["id"], d[sys.argv[1]]) for d in json.load(sys.stdin)))' "$1"; }
 
 a=$(send quar a@example.com 192.0.2.1)
@@ -64,17 +62,20 @@ h_check "--ip filter" test "$(ctl quarantine list --ip 203.0.113.4 | tail -1)" =
 h_check "readable table" grep -q "^$a .* held .* quar .* a@example.com" <(ctl quarantine list)
 ctl quarantine show "$a" >"$H_DIR/show"
 h_check "show: the record and the MTA's headers" grep -q '^Subject: confirm ' "$H_DIR/show"
+h_check "show: subgate's header among them" grep -q '^X-Subgate: hold; ' "$H_DIR/show"
 
 # release one: delivered, and subgate decides nothing more about it.
 decisions=$(grep -c 'rcpt="a@example.com"' "$H_DIR/subgate1.log")
 ctl quarantine release "$a" >"$H_DIR/rel"
 h_check "release says released" grep -qx "$a released" "$H_DIR/rel"
-h_check "released mail reaches the sink" h_wait_for 20 at_sink a@example.com
+h_check "released mail reaches the sink" h_wait_for 20 h_at_sink a@example.com
+h_check "saying why it was held" h_at_sink a@example.com \
+    '^X-Subgate: hold; reason="limit list quar 0/1h hold \(quar\)"; origin=192\.0\.2\.1; list=quar$'
 h_check "without a second decision" test "$(grep -c 'rcpt="a@example.com"' "$H_DIR/subgate1.log")" = "$decisions"
 
 # delete one: gone from the queue.
 ctl quarantine delete "$b" >/dev/null
-h_check "deleted: not in postqueue -j" not queued "$b"
+h_check "deleted: not in postqueue -j" h_not queued "$b"
 h_check "ledger says deleted" grep -q "\"id\":\"$b\".*\"state\":\"deleted\"" <(ctl quarantine list --state all --json)
 
 # expire by age: the ledger row of c made 3 days old.
@@ -88,7 +89,7 @@ ctl quarantine expire --older-than 2d -n >"$H_DIR/exp-n"
 h_check "expire -n only says" grep -qx "would expire $c (quar, c@example.net)" "$H_DIR/exp-n"
 h_check "... and does nothing" held "$c"
 ctl quarantine expire --older-than 2d --yes >/dev/null
-h_check "expired: gone from the hold queue" not queued "$c"
+h_check "expired: gone from the hold queue" h_not queued "$c"
 h_check "the younger one stays" held "$e"
 
 # released by hand with postsuper: the next list knows.
@@ -100,11 +101,11 @@ h_check "hand release: marked released" grep -q "\"id\":\"$e\".*\"state\":\"rele
 f1=$(send quar f1@example.com 192.0.2.11)
 f2=$(send quar f2@example.com 192.0.2.12)
 h_wait_for 10 held "$f2"
-h_check "bulk without --yes is refused" not ctl quarantine delete --list quar </dev/null
+h_check "bulk without --yes is refused" h_not ctl quarantine delete --list quar </dev/null
 h_check "... and nothing was deleted" held "$f1"
 ctl quarantine delete --list quar --yes >/dev/null
-h_check "bulk with --yes deletes both" not queued "$f1"
-h_check "... both" not queued "$f2"
+h_check "bulk with --yes deletes both" h_not queued "$f1"
+h_check "... both" h_not queued "$f2"
 
 # kill -9 while confirmations are being held, then restart.
 for i in $(seq 1 12); do
@@ -158,11 +159,11 @@ db.execute("DELETE FROM held WHERE queue_id = ?", ("6B4I7lnX011299",))
 db.commit()' "$H_DIR/state/ledger.sqlite"
 
 # Bad ids and shell metacharacters: refused before anything runs.
-h_check "bogus id refused" not ctl quarantine release NOTANID
+h_check "bogus id refused" h_not ctl quarantine release NOTANID
 ctl quarantine release 'ABC123;touch /tmp/subgate-pwned' >/dev/null 2>"$H_DIR/meta.err" || true
 h_check "metacharacters: clear error" grep -q 'is not a queue id' "$H_DIR/meta.err"
 h_check "metacharacters: nothing ran" test ! -e /tmp/subgate-pwned
-h_check "unknown id: not in the ledger" not ctl quarantine show 0123456789AB
+h_check "unknown id: not in the ledger" h_not ctl quarantine show 0123456789AB
 
 # A locked ledger: a clear error after the busy timeout.
 python3 - "$H_DIR/state/ledger.sqlite" "$H_DIR/locked" <<'PY' &
@@ -185,7 +186,7 @@ h_check "locked ledger: exit 2" test "$rc" = 2
 h_check "locked ledger: says so" grep -q 'locked by another process.*nothing done' "$H_DIR/lock.err"
 h_check "locked ledger: nothing ran, $victim still held" held "$victim"
 
-# A missing ledger is an error, not an empty list.
+# A missing ledger is an error, h_not an empty list.
 sed "s|^state_dir = .*|state_dir = $H_DIR/nowhere|" "$H_DIR/subgate.conf" >"$H_DIR/other.conf"
 "$SUBGATECTL" -c "$H_DIR/other.conf" quarantine list >/dev/null 2>"$H_DIR/miss.err" && rc=0 || rc=$?
 h_check "missing ledger: exit 2" test "$rc" = 2

@@ -160,6 +160,8 @@ sm -bp -qQ >"$H_DIR/quarantine2.txt" 2>&1 || true
 h_check "no longer quarantined" h_not grep -q "^${qid[3]}" "$H_DIR/quarantine2.txt"
 sm -q -qI"${qid[3]}" >"$H_DIR/run.out" 2>&1 || true
 h_check "delivered after the release" h_wait_for 20 h_at_sink v3@example.org
+h_check "saying why it was held" h_at_sink v3@example.org \
+	'^X-Subgate: hold; reason="limit ip 2/1h hold \(203\.0\.113\.7\)"; origin=203\.0\.113\.7; list=mylist$'
 h_check "without a second decision" test "$(grep -c ' decision ' "$H_DIR/subgate.log")" = "$decisions"
 
 # 5. defer (yahoo.com 0/1h) and reject (list rejectme) reach the client.
