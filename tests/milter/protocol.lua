@@ -120,11 +120,12 @@ local ok, err = pcall(function()
 	check("accept: X-Subgate added", mt.eom_check(c, MT_HDRADD, "X-Subgate"))
 	mt.disconnect(c)
 
-	-- 5. hold: quarantined, with the rule as the reason.
+	-- 5. hold: quarantined, with the rule as the reason, and the header.
 	c = confirmation("holdme", "h@example.com", "2222222222222222222222222222222222222222", "192.0.2.11")
 	check("hold: reply accept", mt.getreply(c) == SMFIR_ACCEPT)
 	check("hold: quarantined", mt.eom_check(c, MT_QUARANTINE, "subgate: limit list holdme 0/1h hold (holdme)"))
-	check("hold: no header", not mt.eom_check(c, MT_HDRADD, "X-Subgate"))
+	check("hold: the header says why", mt.eom_check(c, MT_HDRADD, "X-Subgate",
+		"hold; reason=\"limit list holdme 0/1h hold (holdme)\"; origin=192.0.2.11; list=holdme"))
 	mt.disconnect(c)
 
 	-- 6. defer: 451 4.7.1 with the reason.
