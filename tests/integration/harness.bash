@@ -24,7 +24,10 @@
 # H_POSTFIX_CHECKS=1 starts Postfix with postfix-script's checks; H_TMPFS=SIZE
 # puts the work dir on a tmpfs of that size (mounted by h_setup, unmounted by
 # h_teardown; with H_KEEP it stays mounted), so that Postfix's queue files
-# cost no disk work (benchmarks: see tests/bench/bench_milter.sh).
+# cost no disk work (benchmarks: see tests/bench/bench_milter.sh);
+# H_CHROOT=1 (at h_postfix_start) runs that instance's smtpd and cleanup
+# chrooted in its queue directory, as Debian's master.cf does: a milter's
+# unix:/path is then read below the queue directory.
 #
 # Rules: call h_setup, h_sink_start, h_postfix_start and h_spawn directly, never
 # in $(...) (they record PIDs for the teardown); do not replace the EXIT trap,
@@ -461,11 +464,14 @@ h__running() { postfix -c "$1" status >/dev/null 2>&1; }
 h__backdate() { touch -d "@$((EPOCHSECONDS - 10))" "$1/main.cf" "$1/master.cf"; }
 
 h__write_master_cf() { # BASE PORT
+	local c=n
+	[ -z "${H_CHROOT:-}" ] || c=y
 	cat >"$1/conf/master.cf" <<EOF
-# private test instance: no chroot (milter socket paths stay absolute), smtpd on loopback only
-127.0.0.1:$2 inet n - n - - smtpd
+# private test instance: smtpd on loopback only; no chroot (milter socket
+# paths stay absolute) unless H_CHROOT, then smtpd and cleanup as Debian's
+127.0.0.1:$2 inet n - $c - - smtpd
 pickup    unix  n       -       n       1       1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
+cleanup   unix  n       -       $c       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
 rewrite   unix  -       -       n       -       -       trivial-rewrite
 bounce    unix  -       -       n       -       0       bounce
@@ -550,6 +556,20 @@ EOF
 
 # h__mkqueue QUEUE_DIR - the queue subdirectories, owners and modes as in
 # Postfix's postfix-files (Debian: mail_owner postfix, setgid_group postdrop)
+# h__mkchroot QUEUE - what Debian's configure-instance.sh puts in the
+# chroot of smtpd and cleanup (the queue directory): the etc files and the
+# gcc_s, nss and resolv libraries
+h__mkchroot() {
+	local f libs=()
+	mkdir -p "$1/etc"
+	for f in localtime services resolv.conf hosts host.conf nsswitch.conf; do
+		[ -f "/etc/$f" ] && cp -L "/etc/$f" "$1/etc/$f" && chmod a+rX "$1/etc/$f"
+	done
+	for f in /lib/*/libgcc_s*.so* /lib/*/libnss*.so* /lib/*/libresolv*.so*; do
+		[ -f "$f" ] && libs+=("${f#/}")
+	done
+	[ "${#libs[@]}" -eq 0 ] || tar cf - -C / "${libs[@]}" 2>/dev/null | tar xf - -C "$1"
+}
 h__mkqueue() {
 	local q
 	for q in active bounce corrupt defer deferred flush hold incoming private saved trace; do
@@ -586,6 +606,7 @@ h_postfix_start() {
 	port=$(h_free_port) || return 1
 	h__write_main_cf "$base" "$milter"
 	h__write_master_cf "$base" "$port"
+	[ -z "${H_CHROOT:-}" ] || h__mkchroot "$base/queue"
 	if [ $# -gt 0 ] && ! postconf -c "$base/conf" -e "$@"; then
 		h__log "postconf -e failed for: $*"
 		return 1

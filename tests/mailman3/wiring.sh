@@ -8,10 +8,12 @@
 # (mailman.mta.postfix.LMTP) writes postfix_lmtp and postfix_domains and runs
 # postmap on them whenever a list is created, and main.cf points at those
 # maps. This test takes that main.cf block out of README.md itself (so the
-# README cannot drift from what is tested), changes only the two site paths
-# in it (Mailman's data directory and subgate's socket) and applies it to the
-# harness's Postfix, with Postfix's defaults for the milter macros (the
-# harness's own macro lines are removed) and Debian's relay restrictions.
+# README cannot drift from what is tested), changes only Mailman's data
+# directory in it and applies it to the harness's Postfix, whose smtpd and
+# cleanup run chrooted in its queue directory as Debian's do (so the
+# milter socket line is taken as written, below the queue directory), with
+# Postfix's defaults for the milter macros (the harness's own macro lines
+# are removed) and Debian's relay restrictions.
 # Asserted:
 #  1. the block is there and every line of it is taken by postconf;
 #  2. Mailman wrote both maps and their .db files (postmap ran), and Postfix
@@ -37,7 +39,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 mm3_install
 h_setup
 h_sink_start
-h_postfix_start "unix:$H_DIR/subgate.sock"
+# Debian's Postfix runs smtpd chrooted in its queue directory: so does
+# this one, and the socket is where the README puts it, below the queue
+# directory (/var/spool/postfix/subgate there, pf1/queue/subgate here).
+sockdir=$H_DIR/pf1/queue/subgate
+mkdir -p "$sockdir"
+chmod 755 "$H_DIR/pf1" "$H_DIR/pf1/queue" "$sockdir"
+H_CHROOT=1 h_postfix_start "unix:/subgate/subgate.sock"
 
 # Mailman with its default incoming MTA; postmap writes the maps in the
 # format of this Postfix instance (production runs the bare
@@ -55,12 +63,13 @@ cat >"$H_DIR/subgate.policy" <<'POL'
 limit list late 1/1h reject
 POL
 # the README's subgate.conf for Mailman 3, with this run's paths
-h_subgate_conf "postfix_config_directory = $H_CONF" "subscribe_log =" \
+h_subgate_conf "socket = unix:$sockdir/subgate.sock" \
+	"postfix_config_directory = $H_CONF" "subscribe_log =" \
 	"list_domains = lists.example.org" "spf = off" >"$H_DIR/subgate.conf"
 "$SUBGATE" -n -c "$H_DIR/subgate.conf" >/dev/null
 h_spawn subgate "$SUBGATE" -f -c "$H_DIR/subgate.conf"
 SUBGATE_PID=$H_LAST_PID
-h_wait_for 10 test -S "$H_DIR/subgate.sock"
+h_wait_for 10 test -S "$sockdir/subgate.sock"
 mm3_wait prod
 SLOG=$H_DIR/subgate.log
 
@@ -80,8 +89,9 @@ h_check "README: the main.cf block has its settings ($n lines)" test "$n" -ge 9
 for key in transport_maps relay_domains local_recipient_maps smtpd_milters milter_default_action; do
 	h_check "README: the block sets $key" grep -q "^$key = " "$H_DIR/readme-main.cf"
 done
+h_check "README: the milter socket as a chrooted smtpd sees it" \
+	grep -qx 'smtpd_milters = unix:/subgate/subgate.sock' "$H_DIR/readme-main.cf"
 sed -e "s|/var/lib/mailman3/data/|$MM/data/|g" \
-	-e "s|unix:/run/subgate/subgate.sock|unix:$H_DIR/subgate.sock|g" \
 	"$H_DIR/readme-main.cf" >"$H_DIR/site-main.cf"
 mapfile -t settings <"$H_DIR/site-main.cf"
 # Postfix's own macro defaults; Debian's relay restrictions (the harness's
