@@ -602,6 +602,21 @@ record_hold(const struct confirm *c, const char *subject,
 }
 
 /* act - map the verdict onto the milter's answer */
+/* add_header - the verdict header, "<verb>; reason=...; origin=...;
+ * list=..."; a failure is logged, not fatal */
+static void
+add_header(SMFICTX *ctx, const char *verb, const char *reason,
+    const char *origin, const char *safe_list)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text), "%s; reason=\"%s\"; origin=%s; list=%s",
+	    verb, reason, origin, safe_list);
+	if (smfi_addheader(ctx, (char *)(uintptr_t)setup.conf->header, text) !=
+	    MI_SUCCESS)
+		log_warnx("cannot add the %s header", setup.conf->header);
+}
+
 static sfsistat
 act(SMFICTX *ctx, const struct confirm *c, const char *subject,
     const struct origin *o, const char *origin, const struct engine_verdict *v)
@@ -616,13 +631,7 @@ act(SMFICTX *ctx, const struct confirm *c, const char *subject,
 		snprintf(reason, sizeof(reason), "no limit reached");
 	switch (v->action) {
 	case ACT_ACCEPT:
-		snprintf(text, sizeof(text),
-		    "accept; reason=\"%s\"; origin=%s; list=%s", reason, origin,
-		    safe_list);
-		if (smfi_addheader(ctx, (char *)(uintptr_t)setup.conf->header,
-		        text) != MI_SUCCESS)
-			log_warnx(
-			    "cannot add the %s header", setup.conf->header);
+		add_header(ctx, "accept", reason, origin, safe_list);
 		return SMFIS_ACCEPT;
 	case ACT_DEFER:
 		snprintf(text, sizeof(text),
@@ -640,13 +649,7 @@ act(SMFICTX *ctx, const struct confirm *c, const char *subject,
 			return SMFIS_TEMPFAIL;
 		}
 		/* Said in the message too, for when it is released. */
-		snprintf(text, sizeof(text),
-		    "hold; reason=\"%s\"; origin=%s; list=%s", reason, origin,
-		    safe_list);
-		if (smfi_addheader(ctx, (char *)(uintptr_t)setup.conf->header,
-		        text) != MI_SUCCESS)
-			log_warnx(
-			    "cannot add the %s header", setup.conf->header);
+		add_header(ctx, "hold", reason, origin, safe_list);
 		snprintf(text, sizeof(text), "subgate: %s", reason);
 		if (smfi_quarantine(ctx, text) != MI_SUCCESS) {
 			log_warnx("quarantine refused by the MTA; deferring");
