@@ -70,18 +70,59 @@ write_pid(const char *path)
 	close(fd);
 }
 
+/*
+ * socket_dir_problem - why the directory of a unix socket <sock>
+ * ("unix:/path" or "local:/path") cannot hold it, into <buf>; 0 when it
+ * looks fine (or the socket is not a unix one)
+ */
+static int
+socket_dir_problem(const char *sock, char *buf, size_t size)
+{
+	const char *path = NULL, *slash;
+	char dir[4096];
+	struct stat st;
+
+	if (strncmp(sock, "unix:", 5) == 0)
+		path = sock + 5;
+	else if (strncmp(sock, "local:", 6) == 0)
+		path = sock + 6;
+	if (path == NULL || (slash = strrchr(path, '/')) == NULL ||
+	    slash == path || (size_t)(slash - path) >= sizeof(dir))
+		return 0;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	if (stat(dir, &st) != 0 && errno == ENOENT) {
+		snprintf(buf, size,
+		    "its directory %s does not exist (create it, e.g. "
+		    "install -d -m 0755 %s)",
+		    dir, dir);
+		return 1;
+	}
+	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		snprintf(buf, size, "%s is not a directory", dir);
+		return 1;
+	}
+	return 0;
+}
+
 /* setup_socket - hand the socket to libmilter and open it as root */
 static void
 setup_socket(const struct conf *c)
 {
+	char why[4300];
+
 	if (smfi_setconn((char *)(uintptr_t)c->socket) != MI_SUCCESS)
 		fatalx("bad socket \"%s\"", c->socket);
 	if (smfi_register(*mlfi_desc()) != MI_SUCCESS)
 		fatalx("smfi_register failed");
 	/* Postfix must reach a unix socket: group access, no others. */
 	umask(007);
-	if (smfi_opensocket(1) != MI_SUCCESS)
+	if (smfi_opensocket(1) != MI_SUCCESS) {
+		if (socket_dir_problem(c->socket, why, sizeof(why)))
+			fatalx("cannot open the milter socket %s: %s",
+			    c->socket, why);
 		fatalx("cannot open the milter socket %s", c->socket);
+	}
 }
 
 /* clock_ms - <clock> in milliseconds (CLOCK_MONOTONIC is the engine's) */

@@ -1,7 +1,8 @@
 #!/bin/bash
 # daemon_config.sh -- subgate -n and the shipped configuration: the
 # contrib/ files parse, the built-in policy is the shipped one, and a broken
-# configuration or policy is refused with every error named.
+# configuration or policy is refused with every error named; a socket
+# directory that does not exist is named.
 . "$(dirname "$0")/lib.bash"
 : "${SUBGATE:?}"
 
@@ -63,4 +64,17 @@ run_daemon -x
 expect_eq "unknown option" "$rc" 2
 run_daemon -n -c "$WORK/nonexistent.conf"
 expect_eq "missing -c file" "$rc" 1
+
+# A socket whose directory is missing (as /var/spool/postfix/subgate before
+# it is made): subgate stops at once and says what to create.
+printf 'limit ip 5/1h hold\n' >"$WORK/p"
+for k in "socket = unix:$WORK/nodir/subgate.sock" "user = root" "policy = $WORK/p" \
+	"subscribe_log =" "state_dir = $WORK/state" "pid_file =" "control_socket ="; do
+	echo "$k"
+done >"$WORK/nodir.conf"
+rc=0
+timeout 10 "$SUBGATE" -f -c "$WORK/nodir.conf" >"$WORK/out" 2>"$WORK/err" || rc=$?
+expect_eq "socket directory missing: exit" "$rc" 1
+expect_match "socket directory missing: says what to create" "$(cat "$WORK/err")" \
+	"cannot open the milter socket unix:$WORK/nodir/subgate.sock: its directory $WORK/nodir does not exist \\(create it, e.g. install -d -m 0755 $WORK/nodir\\)"
 finish
