@@ -327,6 +327,14 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
+		char why[4300];
+
+		/* Not an error here: the check may run before the directory
+		 * is made (the systemd unit), or for another machine. */
+		if (socket_dir_problem(conf.socket, why, sizeof(why)))
+			fprintf(stderr,
+			    "subgate: warning: the milter socket %s: %s\n",
+			    conf.socket, why);
 		if (verbose) {
 			char *text = policy_print(pol);
 

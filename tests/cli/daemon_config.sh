@@ -72,6 +72,10 @@ for k in "socket = unix:$WORK/nodir/subgate.sock" "user = root" "policy = $WORK/
 	"subscribe_log =" "state_dir = $WORK/state" "pid_file =" "control_socket ="; do
 	echo "$k"
 done >"$WORK/nodir.conf"
+run_daemon -n -c "$WORK/nodir.conf"
+expect_eq "socket directory missing: -n still passes" "$rc" 0
+expect_match "socket directory missing: -n warns" "$(cat "$WORK/err")" \
+	"subgate: warning: the milter socket unix:$WORK/nodir/subgate.sock: its directory $WORK/nodir does not exist"
 rc=0
 timeout 10 "$SUBGATE" -f -c "$WORK/nodir.conf" >"$WORK/out" 2>"$WORK/err" || rc=$?
 expect_eq "socket directory missing: exit" "$rc" 1
