@@ -93,13 +93,13 @@ socket_dir_problem(const char *sock, char *buf, size_t size)
 	dir[slash - path] = '\0';
 	if (stat(dir, &st) != 0 && errno == ENOENT) {
 		snprintf(buf, size,
-		    "its directory %s does not exist (create it, e.g. "
-		    "install -d -m 0755 %s)",
+		    "its directory %.1024s does not exist (create it, e.g. "
+		    "install -d -m 0755 %.1024s)",
 		    dir, dir);
 		return 1;
 	}
 	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
-		snprintf(buf, size, "%s is not a directory", dir);
+		snprintf(buf, size, "%.1024s is not a directory", dir);
 		return 1;
 	}
 	return 0;
