@@ -338,30 +338,16 @@ static const double latency_le[ENGINE_LATENCY_BUCKETS] = {0.0001, 0.00025,
  * decides what follows under it
  */
 static void
-journal_policy(struct engine *e, uint64_t engine_ms)
+journal_policy(struct engine *e)
 {
 	char *text;
 
 	if (e->journal == NULL)
 		return;
-	if ((text = policy_print(e->pol)) == NULL) {
-		/* counted as a record not written */
-		(void)journal_add_policy(e->journal, engine_ms, NULL,
-		    (size_t)JOURNAL_POLICY_MAX + 1);
-		return;
-	}
-	(void)journal_add_policy(e->journal, engine_ms, text, strlen(text));
+	text = policy_print(e->pol);
+	(void)journal_add_policy(
+	    e->journal, text, text != NULL ? strlen(text) : 0);
 	free(text);
-}
-
-/* mono_ms - the engine clock now (CLOCK_MONOTONIC milliseconds) */
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 void
@@ -376,7 +362,7 @@ engine_reload(struct engine *e, struct policy *pol, const char *source,
 		decide_policy_changed(e->dec, old, pol);
 		e->pol = pol;
 		e->reloads++;
-		journal_policy(e, mono_ms());
+		journal_policy(e);
 	}
 	snprintf(e->source, sizeof(e->source), "%s", source);
 	snprintf(e->digest, sizeof(e->digest), "%s", digest);
@@ -790,7 +776,7 @@ engine_save_state(struct engine *e, unsigned char **buf, size_t *len,
 		*gen = journal_gen(e->journal) + 1;
 		if (journal_rotate(
 		        e->journal, wall_ms, engine_ms, err, errlen) != 0)
-			journal_policy(e, engine_ms);
+			journal_policy(e);
 	}
 	pthread_mutex_unlock(&e->mu);
 	return rc;
@@ -801,7 +787,7 @@ engine_set_journal(struct engine *e, struct journal *j)
 {
 	pthread_mutex_lock(&e->mu);
 	e->journal = j;
-	journal_policy(e, mono_ms());
+	journal_policy(e);
 	pthread_mutex_unlock(&e->mu);
 }
 
@@ -863,15 +849,17 @@ void
 engine_replay_policy(struct engine *e, struct policy *pol)
 {
 	struct policy *old;
+	int keep;
 
 	pthread_mutex_lock(&e->mu);
 	old = e->pol;
 	if (e->start_pol == NULL)
 		e->start_pol = old;
+	keep = old == e->start_pol;
 	decide_policy_changed(e->dec, old, pol);
 	e->pol = pol;
 	pthread_mutex_unlock(&e->mu);
-	if (old != e->start_pol)
+	if (!keep)
 		policy_free(old);
 }
 

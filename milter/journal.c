@@ -233,21 +233,19 @@ journal_add_key(struct journal *j, const struct journal_key *k)
 }
 
 int
-journal_add_policy(
-    struct journal *j, uint64_t now_ms, const char *text, size_t len)
+journal_add_policy(struct journal *j, const char *text, size_t len)
 {
-	unsigned char *buf, *p;
+	unsigned char *buf;
 	int rc;
 
-	if (len > JOURNAL_POLICY_MAX || (buf = malloc(1 + 8 + len)) == NULL) {
+	if (text == NULL || len > JOURNAL_POLICY_MAX ||
+	    (buf = malloc(1 + len)) == NULL) {
 		j->failures++;
 		return -1;
 	}
-	p = buf;
-	*p++ = REC_POLICY;
-	p = rawio_put64(p, now_ms);
-	memcpy(p, text, len);
-	rc = append(j, buf, 1 + 8 + len);
+	buf[0] = REC_POLICY;
+	memcpy(buf + 1, text, len);
+	rc = append(j, buf, 1 + len);
 	free(buf);
 	return rc;
 }
@@ -398,9 +396,16 @@ replay_payload(const unsigned char *p, size_t len, int64_t shift_ms,
 {
 	struct rd r = {p, p + len, 0};
 	unsigned type = (unsigned)rd_u(&r, 1);
-	uint64_t t = rd_u(&r, 8);
-	int64_t now = (int64_t)t + shift_ms;
+	int64_t now;
 
+	if (type == REC_POLICY) {
+		if (r.bad || (size_t)(r.end - r.p) > JOURNAL_POLICY_MAX)
+			return -1;
+		sink->policy(
+		    sink->arg, (const char *)r.p, (size_t)(r.end - r.p));
+		return 2;
+	}
+	now = (int64_t)rd_u(&r, 8) + shift_ms;
 	if (now < 0)
 		now = 0;
 	if (type == REC_JUDGE) {
@@ -451,13 +456,6 @@ replay_payload(const unsigned char *p, size_t len, int64_t shift_ms,
 		k.len = kl;
 		sink->key(sink->arg, &k);
 		return 1;
-	}
-	if (type == REC_POLICY) {
-		if (r.bad || (size_t)(r.end - r.p) > JOURNAL_POLICY_MAX)
-			return -1;
-		sink->policy(
-		    sink->arg, (const char *)r.p, (size_t)(r.end - r.p));
-		return 2;
 	}
 	return -1;
 }

@@ -29,10 +29,11 @@
  *	u64 engine milliseconds at its creation: replayed times move by the
  *	engine time that passed, as the counters file's do), then records:
  *	u32 payload length, the payload, u64 FNV-1a of the payload, all
- *	little-endian. A payload is a type byte (1 decision, 2 unban or
- *	reset, 3 policy), the u64 engine time, then its fields (a policy: its
- *	text, the rest of the payload). A record that is cut short or fails
- *	its check (a write torn by the crash) ends the replay of that file.
+ *	little-endian. A payload is a type byte, then for a decision (1) or
+ *	an unban or reset (2) the u64 engine time and its fields, for a
+ *	policy (3) its text, the rest of the payload. A record that is cut
+ *	short or fails its check (a write torn by the crash) ends the replay
+ *	of that file.
  *
  *	Bounded: a journal stops growing at JOURNAL_MAX bytes (what is decided
  *	after that until the next save is counted, but a crash loses it);
@@ -118,12 +119,12 @@ int journal_add_judge(struct journal *j, const struct journal_judge *r);
 int journal_add_key(struct journal *j, const struct journal_key *k);
 
 /*
- * journal_add_policy - append the policy in force from engine time
- * <now_ms> on: its canonical text <text>/<len> (policy_print()). 0, or -1
- * as above (also when <len> > JOURNAL_POLICY_MAX).
+ * journal_add_policy - append the policy in force from now on: its
+ * canonical text <text>/<len> (policy_print()). 0, or -1 as above (also
+ * when <len> > JOURNAL_POLICY_MAX, or <text> is NULL: a caller that could
+ * not print the policy has it counted as not written).
  */
-int journal_add_policy(
-    struct journal *j, uint64_t now_ms, const char *text, size_t len);
+int journal_add_policy(struct journal *j, const char *text, size_t len);
 
 /*
  * journal_rotate - start generation journal_gen(j) + 1 (stamped now) and

@@ -68,7 +68,7 @@ on_policy(void *arg, const char *text, size_t len)
 	p->n++;
 	p->sum = mix(p->sum, "policy", 6);
 	p->sum = mix(p->sum, text, len);
-	if (p->out != NULL && journal_add_policy(p->out, 0, text, len) != 0)
+	if (p->out != NULL && journal_add_policy(p->out, text, len) != 0)
 		abort();
 }
 

@@ -206,9 +206,8 @@ test_journal_round_trip(void **state)
 		assert_int_equal(journal_add_key(j, &u), 0);
 		assert_int_equal(journal_add_judge(j, &c), 0);
 		assert_int_equal(journal_add_key(j, &r), 0);
-		assert_int_equal(
-		    journal_add_policy(j, 5500, POL, strlen(POL)), 0);
-		assert_int_equal(journal_add_policy(j, 5600, "", 0), 0);
+		assert_int_equal(journal_add_policy(j, POL, strlen(POL)), 0);
+		assert_int_equal(journal_add_policy(j, "", 0), 0);
 	}
 	assert_int_equal(journal_failures(j), 0);
 	journal_close(j, 0);
@@ -418,8 +417,10 @@ test_journal_refuses_oversized(void **state)
 	assert_int_equal(journal_add_judge(j, &a), 0);
 	/* a policy text over JOURNAL_POLICY_MAX (never read) */
 	assert_int_equal(
-	    journal_add_policy(j, 2, big, (size_t)JOURNAL_POLICY_MAX + 1), -1);
-	assert_int_equal(journal_failures(j), 2);
+	    journal_add_policy(j, big, (size_t)JOURNAL_POLICY_MAX + 1), -1);
+	/* a policy its owner could not print */
+	assert_int_equal(journal_add_policy(j, NULL, 0), -1);
+	assert_int_equal(journal_failures(j), 3);
 	assert_int_equal(journal_failures(j), 0);
 	journal_close(j, 0);
 	replay(0, 0, 0, s, &info);
