@@ -91,18 +91,19 @@ socket_dir_problem(const char *sock, char *buf, size_t size)
 		return 0;
 	memcpy(dir, path, (size_t)(slash - path));
 	dir[slash - path] = '\0';
-	if (stat(dir, &st) != 0 && errno == ENOENT) {
+	if (stat(dir, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		snprintf(buf, size, "%.1024s is not a directory", dir);
+	} else if (errno == ENOENT) {
 		snprintf(buf, size,
 		    "its directory %.1024s does not exist (create it, e.g. "
 		    "install -d -m 0755 %.1024s)",
 		    dir, dir);
-		return 1;
+	} else {
+		return 0; /* libmilter's own error says the rest */
 	}
-	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
-		snprintf(buf, size, "%.1024s is not a directory", dir);
-		return 1;
-	}
-	return 0;
+	return 1;
 }
 
 /* setup_socket - hand the socket to libmilter and open it as root */
@@ -231,13 +232,11 @@ load_counters(struct engine *engine, const char *dir)
 			          "replayed up to it",
 			    ri.torn);
 		if (rc.switched > 0)
-			log_info("counters: %zu journaled polic%s other than "
-			         "this start's: what was decided under %s was "
-			         "replayed under %s; this start's policy "
+			log_info("counters: replayed under %zu journaled "
+			         "policy change(s), each decision under the "
+			         "policy that made it; this start's policy "
 			         "decides from now on",
-			    rc.switched, rc.switched == 1 ? "y" : "ies",
-			    rc.switched == 1 ? "it" : "them",
-			    rc.switched == 1 ? "it" : "them");
+			    rc.switched);
 		if (rc.unreadable > 0)
 			log_warnx(
 			    "counters: %zu journaled policies did not "

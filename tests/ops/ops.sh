@@ -215,7 +215,7 @@ check "policies: three under 2/1h with a ban" test "$(send 3 mylist 192.0.2.101 
 printf 'limit ip 9/1h hold\n' >"$work/policy"
 crash
 start_subgate
-check "policies: the start says so" grep -q 'counters: 2 journaled policies other than this start.s' "$work/subgate.log"
+check "policies: the start says so" grep -q 'counters: replayed under 2 journaled policy change(s), each decision under the policy that made it' "$work/subgate.log"
 check "policies: the ban made under 2/1h holds" grep -q '^action hold (banned)' <(ctl explain x@example.com --ip 192.0.2.101)
 check "policies: no ban where 5/1h decided" grep -q '^action accept' <(ctl explain x@example.com --ip 192.0.2.100)
 check "policies: the edited file decides now" grep -q 'limit ip 9/1h hold .*key 192.0.2.100 .*count 4 of 9' <(ctl explain x@example.com --ip 192.0.2.100)
