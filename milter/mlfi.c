@@ -601,7 +601,6 @@ record_hold(const struct confirm *c, const char *subject,
 	return 0;
 }
 
-/* act - map the verdict onto the milter's answer */
 /* add_header - the verdict header, "<verb>; reason=...; origin=...;
  * list=..."; a failure is logged, not fatal */
 static void
@@ -617,6 +616,7 @@ add_header(SMFICTX *ctx, const char *verb, const char *reason,
 		log_warnx("cannot add the %s header", setup.conf->header);
 }
 
+/* act - map the verdict onto the milter's answer */
 static sfsistat
 act(SMFICTX *ctx, const struct confirm *c, const char *subject,
     const struct origin *o, const char *origin, const struct engine_verdict *v)

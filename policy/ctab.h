@@ -129,8 +129,8 @@ struct ctab_entry *ctab_find(
 /*
  * ctab_get - the entry for the key, created empty if absent (evicting the
  * least recently used entry when the table is full, banned ones spared as
- * the DESCRIPTION says; a spared entry moves to the head), moved to the head of
- * the LRU list, last_s raised to <now_s>. Returns NULL on allocation
+ * the DESCRIPTION says; a spared entry moves to the head), moved to the
+ * head of the LRU list, last_s raised to <now_s>. Returns NULL on allocation
  * failure.
  * Pointers to other entries stay valid except the evicted one's.
  */

@@ -554,8 +554,6 @@ smtp_data_done_timeout = 30s
 EOF
 }
 
-# h__mkqueue QUEUE_DIR - the queue subdirectories, owners and modes as in
-# Postfix's postfix-files (Debian: mail_owner postfix, setgid_group postdrop)
 # h__mkchroot QUEUE - what Debian's configure-instance.sh puts in the
 # chroot of smtpd and cleanup (the queue directory): the etc files and the
 # gcc_s, nss and resolv libraries
@@ -570,6 +568,8 @@ h__mkchroot() {
 	done
 	[ "${#libs[@]}" -eq 0 ] || tar cf - -C / "${libs[@]}" 2>/dev/null | tar xf - -C "$1"
 }
+# h__mkqueue QUEUE_DIR - the queue subdirectories, owners and modes as in
+# Postfix's postfix-files (Debian: mail_owner postfix, setgid_group postdrop)
 h__mkqueue() {
 	local q
 	for q in active bounce corrupt defer deferred flush hold incoming private saved trace; do
@@ -781,6 +781,17 @@ h_decided() { grep -q "rcpt=\"$1\".* action=$2 " "$H_DIR/subgate.log"; }
 
 # h_not COMMAND... - true when COMMAND fails
 h_not() { ! "$@"; }
+
+# h_ledger QUEUE_ID COLUMNS - print COLUMNS ("mta, state") of that row of
+# subgate's ledger ($H_DIR/state/ledger.sqlite), space-separated; "none"
+# when there is no such row
+h_ledger() {
+	"$H_PY" -c 'import sqlite3, sys
+r = sqlite3.connect(sys.argv[1]).execute(
+    "SELECT " + sys.argv[3] + " FROM held WHERE queue_id = ?",
+    (sys.argv[2],)).fetchone()
+print(*(r or ("none",)))' "$H_DIR/state/ledger.sqlite" "$1" "$2"
+}
 
 # ---------------------------------------------------------------- SMTP, queue, log
 

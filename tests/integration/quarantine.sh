@@ -135,12 +135,6 @@ h_check "some were held before the kill" test -s "$H_DIR/hold.ids"
 # A row another MTA held (a Sendmail's subgate sharing the ledger) is not
 # Postfix's to reconcile: an hour old and in no Postfix queue, it stays
 # held.
-state_of() {
-	python3 -c 'import sqlite3, sys
-r = sqlite3.connect(sys.argv[1]).execute(
-    "SELECT state FROM held WHERE queue_id = ?", (sys.argv[2],)).fetchone()
-print(r[0] if r else "none")' "$H_DIR/state/ledger.sqlite" "$1"
-}
 python3 - "$H_DIR/state/ledger.sqlite" <<'PY'
 import sqlite3, sys, time
 db = sqlite3.connect(sys.argv[1])
@@ -152,7 +146,7 @@ db.execute("INSERT INTO held VALUES ('6B4I7lnX011299', ?, 'sendmail', 'quar',"
 db.commit()
 PY
 ctl quarantine reconcile >/dev/null
-h_check "a row Sendmail held: still held after reconcile" test "$(state_of 6B4I7lnX011299)" = held
+h_check "a row Sendmail held: still held after reconcile" test "$(h_ledger 6B4I7lnX011299 state)" = held
 python3 -c 'import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 db.execute("DELETE FROM held WHERE queue_id = ?", ("6B4I7lnX011299",))
@@ -186,7 +180,7 @@ h_check "locked ledger: exit 2" test "$rc" = 2
 h_check "locked ledger: says so" grep -q 'locked by another process.*nothing done' "$H_DIR/lock.err"
 h_check "locked ledger: nothing ran, $victim still held" held "$victim"
 
-# A missing ledger is an error, h_not an empty list.
+# A missing ledger is an error, not an empty list.
 sed "s|^state_dir = .*|state_dir = $H_DIR/nowhere|" "$H_DIR/subgate.conf" >"$H_DIR/other.conf"
 "$SUBGATECTL" -c "$H_DIR/other.conf" quarantine list >/dev/null 2>"$H_DIR/miss.err" && rc=0 || rc=$?
 h_check "missing ledger: exit 2" test "$rc" = 2

@@ -95,7 +95,6 @@ SM=(unshare -m -u sh -c 'mount --bind "$1" /etc/hosts &&
 	"$SENDMAIL" -C "$H_DIR/sendmail.cf")
 sm() { "${SM[@]}" "$@"; }
 h_spawn sendmail "${SM[@]}" -bD -L sm-subgate-test
-SM_PID=$H_LAST_PID
 h_wait_for 15 h__listening "$port"
 H_PORT=$port
 
@@ -134,14 +133,8 @@ h_check "mailq -qQ lists it (${qid[3]})" grep -q "^${qid[3]}" "$H_DIR/quarantine
 h_check "with subgate's reason" grep -q 'QUARANTINE: subgate: limit ip 2/1h hold (203\.0\.113\.7)$' "$H_DIR/quarantine.txt"
 h_check "its queue file carries it" grep -qx 'qsubgate: limit ip 2/1h hold (203.0.113.7)' "$H_DIR/mqueue/hf${qid[3]}"
 h_check "it did not reach the sink" test "$(h_sinks_for v3@example.org)" = 0
-ledger_row() { # QID - "mta state" of its ledger row
-	python3 -c 'import sqlite3, sys
-r = sqlite3.connect(sys.argv[1]).execute(
-    "SELECT mta, state FROM held WHERE queue_id = ?", (sys.argv[2],)).fetchone()
-print(*(r or ("none",)))' "$H_DIR/state/ledger.sqlite" "$1"
-}
-h_check "the ledger has it, held by Sendmail ($(ledger_row "${qid[3]}"))" \
-	test "$(ledger_row "${qid[3]}")" = "sendmail held"
+h_check "the ledger has it, held by Sendmail ($(h_ledger "${qid[3]}" 'mta, state'))" \
+	test "$(h_ledger "${qid[3]}" 'mta, state')" = "sendmail held"
 ctl() { "$SUBGATECTL" -c "$H_DIR/subgate.conf" "$@"; }
 ctl quarantine list --json >"$H_DIR/list.json"
 h_check "subgatectl quarantine list shows it, mta sendmail" \
