@@ -57,25 +57,49 @@ test_utc_is_identity(void **state)
 	assert_int_equal(wallclock_once(12345), 12345);
 }
 
+/* A wall-clock time of the log and the UTC time it is. */
+struct reading {
+	const char *wall, *utc;
+};
+
+/*
+ * check_stream - under POSIX TZ rule <tz>, the <n> times of <r> read in
+ * turn as one fresh stream must come back as their UTC times
+ */
+static void
+check_stream(const char *tz, const struct reading *r, size_t n)
+{
+	struct wallclock w;
+
+	zone(tz);
+	wallclock_init(&w);
+	for (size_t i = 0; i < n; i++) {
+		int64_t got = wallclock_epoch(&w, naive(r[i].wall));
+
+		if (got != naive(r[i].utc))
+			fail_msg("%s %s: %+lld s off %s UTC", tz, r[i].wall,
+			    (long long)(got - naive(r[i].utc)), r[i].utc);
+	}
+}
+
+#define CHECK_STREAM(tz, r) check_stream(tz, r, sizeof(r) / sizeof(r[0]))
+
 /* test_offsets - winter and summer, east and west of Greenwich */
 static void
 test_offsets(void **state)
 {
-	struct wallclock w;
+	static const struct reading cet[] = {
+	    {"2021-12-13 10:22:33", "2021-12-13 09:22:33"},
+	    {"2021-07-01 12:00:00", "2021-07-01 10:00:00"},
+	};
+	static const struct reading nyc[] = {
+	    {"2021-12-13 10:22:33", "2021-12-13 15:22:33"},
+	    {"2021-07-01 12:00:00", "2021-07-01 16:00:00"},
+	};
 
 	(void)state;
-	zone(CET);
-	wallclock_init(&w);
-	assert_int_equal(wallclock_epoch(&w, naive("2021-12-13 10:22:33")),
-	    naive("2021-12-13 09:22:33"));
-	assert_int_equal(wallclock_epoch(&w, naive("2021-07-01 12:00:00")),
-	    naive("2021-07-01 10:00:00"));
-	zone(NYC);
-	wallclock_init(&w);
-	assert_int_equal(wallclock_epoch(&w, naive("2021-12-13 10:22:33")),
-	    naive("2021-12-13 15:22:33"));
-	assert_int_equal(wallclock_epoch(&w, naive("2021-07-01 12:00:00")),
-	    naive("2021-07-01 16:00:00"));
+	CHECK_STREAM(CET, cet);
+	CHECK_STREAM(NYC, nyc);
 }
 
 /*
@@ -85,17 +109,14 @@ test_offsets(void **state)
 static void
 test_skipped_hour(void **state)
 {
-	struct wallclock w;
+	static const struct reading r[] = {
+	    {"2021-03-28 01:59:59", "2021-03-28 00:59:59"},
+	    {"2021-03-28 02:30:00", "2021-03-28 01:30:00"},
+	    {"2021-03-28 03:00:00", "2021-03-28 01:00:00"},
+	};
 
 	(void)state;
-	zone(CET);
-	wallclock_init(&w);
-	assert_int_equal(wallclock_epoch(&w, naive("2021-03-28 01:59:59")),
-	    naive("2021-03-28 00:59:59"));
-	assert_int_equal(wallclock_epoch(&w, naive("2021-03-28 02:30:00")),
-	    naive("2021-03-28 01:30:00"));
-	assert_int_equal(wallclock_epoch(&w, naive("2021-03-28 03:00:00")),
-	    naive("2021-03-28 01:00:00"));
+	CHECK_STREAM(CET, r);
 	assert_int_equal(wallclock_once(naive("2021-03-28 02:30:00")),
 	    naive("2021-03-28 01:30:00"));
 }
@@ -105,14 +126,13 @@ test_skipped_hour(void **state)
  * 2021-10-31), 02:00-03:00 happens twice; a log in order moves through
  * both, a line a little out of order stays with its neighbours, and a
  * quiet log's next line in the second pass, a little before the last
- * one on the clock, is read as the second pass
+ * one on the clock, is read as the second pass; alone, or first in a
+ * stream, a time takes the earlier reading
  */
 static void
 test_repeated_hour(void **state)
 {
-	static const struct {
-		const char *wall, *utc;
-	} seq[] = {
+	static const struct reading seq[] = {
 	    {"2021-10-31 01:59:00", "2021-10-30 23:59:00"},
 	    {"2021-10-31 02:10:00", "2021-10-31 00:10:00"}, /* summer */
 	    {"2021-10-31 02:59:59", "2021-10-31 00:59:59"},
@@ -122,39 +142,20 @@ test_repeated_hour(void **state)
 	    {"2021-10-31 02:40:00", "2021-10-31 01:40:00"},
 	    {"2021-10-31 03:10:00", "2021-10-31 02:10:00"},
 	};
-	static const struct {
-		const char *wall, *utc;
-	} quiet[] = {
+	static const struct reading quiet[] = {
 	    {"2021-10-31 02:05:00", "2021-10-31 00:05:00"}, /* summer */
 	    {"2021-10-31 02:04:30", "2021-10-31 00:04:30"}, /* 30 s back */
 	    {"2021-10-31 02:01:00", "2021-10-31 01:01:00"}, /* winter */
 	};
-	struct wallclock w;
+	static const struct reading first[] = {
+	    {"2021-10-31 02:30:00", "2021-10-31 00:30:00"},
+	};
 
 	(void)state;
-	zone(CET);
-	wallclock_init(&w);
-	for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
-		int64_t got = wallclock_epoch(&w, naive(seq[i].wall));
-
-		if (got != naive(seq[i].utc))
-			fail_msg("%s: %+lld s off %s UTC", seq[i].wall,
-			    (long long)(got - naive(seq[i].utc)), seq[i].utc);
-	}
-	wallclock_init(&w);
-	for (size_t i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++) {
-		int64_t got = wallclock_epoch(&w, naive(quiet[i].wall));
-
-		if (got != naive(quiet[i].utc))
-			fail_msg("%s: %+lld s off %s UTC", quiet[i].wall,
-			    (long long)(got - naive(quiet[i].utc)),
-			    quiet[i].utc);
-	}
-	/* Alone, or first in a stream: the earlier reading. */
+	CHECK_STREAM(CET, seq);
+	CHECK_STREAM(CET, quiet);
+	CHECK_STREAM(CET, first);
 	assert_int_equal(wallclock_once(naive("2021-10-31 02:30:00")),
-	    naive("2021-10-31 00:30:00"));
-	wallclock_init(&w);
-	assert_int_equal(wallclock_epoch(&w, naive("2021-10-31 02:30:00")),
 	    naive("2021-10-31 00:30:00"));
 }
 
