@@ -351,6 +351,12 @@ conf_load(struct conf *c, const char *path, int must_exist, FILE *errf)
 	return errors;
 }
 
+const char *
+conf_mta_name(int mta)
+{
+	return mta == CONF_MTA_SENDMAIL ? mta_choices[1] : mta_choices[0];
+}
+
 char *
 conf_ledger_path(const struct conf *c, char *buf, size_t size)
 {

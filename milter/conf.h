@@ -87,6 +87,12 @@ int conf_parse(
  */
 char *conf_ledger_path(const struct conf *c, char *buf, size_t size);
 
+/*
+ * conf_mta_name - the name of enum conf_mta <mta> as subgate.conf writes
+ * it ("postfix", "sendmail"), which the ledger records.
+ */
+const char *conf_mta_name(int mta);
+
 /* conf_free - release the strings of <c>. */
 void conf_free(struct conf *c);
 

@@ -112,7 +112,7 @@ reconcile(const struct conf *conf, struct ledger *l, int verbose)
 		const char *where = queue_of(q, nq, rows[i].queue_id);
 		const char *state;
 
-		if (strcmp(rows[i].mta, "postfix") != 0)
+		if (strcmp(rows[i].mta, conf_mta_name(CONF_MTA_POSTFIX)) != 0)
 			continue;
 		if (where != NULL && strcmp(where, "hold") == 0)
 			continue;

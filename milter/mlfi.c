@@ -581,8 +581,7 @@ record_hold(const struct confirm *c, const char *subject,
 	memset(&r, 0, sizeof(r));
 	put(r.queue_id, sizeof(r.queue_id), qid);
 	r.time = (int64_t)time(NULL);
-	snprintf(r.mta, sizeof(r.mta), "%s",
-	    setup.conf->mta == CONF_MTA_SENDMAIL ? "sendmail" : "postfix");
+	snprintf(r.mta, sizeof(r.mta), "%s", conf_mta_name(setup.conf->mta));
 	put(r.list, sizeof(r.list), c->list);
 	put(r.recipient, sizeof(r.recipient), c->rcpt);
 	put(r.domain, sizeof(r.domain), c->domain);
